@@ -1,0 +1,436 @@
+/**
+ * What both store backends share: checking records before a transaction touches them, turning them into
+ * column values and back, and putting a batch in the form store.ts promises (one operation per session key).
+ * Checking here, not in the database, makes SQLite (which would take 'abc' in an INTEGER column) and
+ * PostgreSQL refuse exactly the same records.
+ */
+import { DiameterError, type ErrorCodeName } from '../codec/errors.js';
+import type {
+  AccountingSession,
+  Cdr,
+  CdrFilter,
+  OpenSessionQuery,
+  JsonObject,
+  JsonValue,
+  SessionKey,
+  StoreBatch,
+  SubscriptionIdEntry,
+} from './store.js';
+
+const MAX_U64 = (1n << 64n) - 1n;
+
+export function storeError(code: ErrorCodeName, detail: string, cause?: unknown): DiameterError {
+  if (cause instanceof DiameterError) return cause;
+  const reason = cause instanceof Error ? cause.message : cause === undefined ? '' : String(cause);
+  const err = new DiameterError(code, reason ? `${detail}: ${reason}` : detail);
+  if (cause !== undefined) err.cause = cause;
+  return err;
+}
+
+function bad(what: string): never {
+  throw new DiameterError('STORE_BAD_RECORD', what);
+}
+
+/** The sub-session column: '' when absent (a primary key cannot hold NULL), else the decimal Unsigned64. */
+export function subKey(subSessionId: bigint | undefined): string {
+  return subSessionId === undefined ? '' : subSessionId.toString();
+}
+
+export function parseSubKey(column: string): bigint | undefined {
+  return column === '' ? undefined : BigInt(column);
+}
+
+/** Map key of a session: Session-Id and sub-session joined by NUL, which neither may contain. */
+export function sessionMapKey(k: SessionKey): string {
+  return `${k.sessionId}\u0000${subKey(k.subSessionId)}`;
+}
+
+// ---- checks -------------------------------------------------------------------------------------------
+
+function checkText(v: unknown, what: string, optional = false): void {
+  if (v === undefined && optional) return;
+  if (typeof v !== 'string') bad(`${what} must be a string`);
+  // PostgreSQL text cannot hold NUL; refuse it in both backends.
+  if (v.includes('\u0000')) bad(`${what} contains NUL`);
+}
+
+function checkInt(v: unknown, what: string, optional = false): void {
+  if (v === undefined && optional) return;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) bad(`${what} must be an integer`);
+}
+
+function checkNumber(v: unknown, what: string): void {
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(`${what} must be a finite number`);
+}
+
+function checkDate(v: unknown, what: string, optional = false): void {
+  if (v === undefined && optional) return;
+  if (!(v instanceof Date) || Number.isNaN(v.getTime())) bad(`${what} must be a valid Date`);
+}
+
+function checkKey(k: SessionKey, what: string): void {
+  checkText(k.sessionId, `${what}.sessionId`);
+  if (k.sessionId.length === 0) bad(`${what}.sessionId is empty`);
+  const sub = k.subSessionId;
+  if (sub !== undefined && (typeof sub !== 'bigint' || sub < 0n || sub > MAX_U64)) {
+    bad(`${what}.subSessionId must be an Unsigned64 bigint`);
+  }
+}
+
+function checkTextArray(v: unknown, what: string): void {
+  if (!Array.isArray(v)) bad(`${what} must be an array`);
+  v.forEach((x, i) => checkText(x, `${what}[${i}]`));
+}
+
+export function checkSession(s: AccountingSession, i: number): void {
+  const w = `sessionUpserts[${i}]`;
+  checkKey(s, w);
+  checkText(s.originHost, `${w}.originHost`);
+  checkText(s.originRealm, `${w}.originRealm`);
+  if (s.state !== 'open' && s.state !== 'closed') bad(`${w}.state must be 'open' or 'closed'`);
+  if (![1, 2, 3, 4].includes(s.recordType)) bad(`${w}.recordType must be 1..4`);
+  checkInt(s.lastRecordNumber, `${w}.lastRecordNumber`);
+  checkDate(s.openedAt, `${w}.openedAt`);
+  checkDate(s.lastSeenAt, `${w}.lastSeenAt`);
+  checkDate(s.expiresAt, `${w}.expiresAt`, true);
+  checkInt(s.interimInterval, `${w}.interimInterval`, true);
+  checkText(s.serviceContextId, `${w}.serviceContextId`, true);
+  checkInt(s.partialSequence, `${w}.partialSequence`);
+  if (typeof s.counters !== 'object' || s.counters === null) bad(`${w}.counters must be an object`);
+  for (const [name, v] of Object.entries(s.counters)) {
+    if (typeof v !== 'bigint') bad(`${w}.counters.${name} must be a bigint`);
+  }
+  checkTextArray(s.anomalies, `${w}.anomalies`);
+}
+
+export function checkCdr(c: Cdr, i: number): void {
+  const w = `cdrs[${i}]`;
+  checkText(c.id, `${w}.id`);
+  if (c.id.length === 0) bad(`${w}.id is empty`);
+  checkText(c.kind, `${w}.kind`);
+  checkInt(c.recordType, `${w}.recordType`, true);
+  checkKey(c, w);
+  checkInt(c.recordSequenceNumber, `${w}.recordSequenceNumber`, true);
+  checkInt(c.localRecordSequenceNumber, `${w}.localRecordSequenceNumber`, true);
+  checkDate(c.recordOpeningTime, `${w}.recordOpeningTime`);
+  checkDate(c.recordClosingTime, `${w}.recordClosingTime`);
+  checkNumber(c.duration, `${w}.duration`);
+  checkInt(c.causeForRecordClosing, `${w}.causeForRecordClosing`);
+  if (!Array.isArray(c.servedParty)) bad(`${w}.servedParty must be an array`);
+  c.servedParty.forEach((p: SubscriptionIdEntry, j) => {
+    checkInt(p?.type, `${w}.servedParty[${j}].type`);
+    checkText(p.data, `${w}.servedParty[${j}].data`);
+  });
+  checkText(c.originHost, `${w}.originHost`);
+  checkText(c.originRealm, `${w}.originRealm`, true);
+  checkText(c.nodeAddress, `${w}.nodeAddress`, true);
+  checkTextArray(c.anomalies, `${w}.anomalies`);
+  if (typeof c.fields !== 'object' || c.fields === null || Array.isArray(c.fields)) {
+    bad(`${w}.fields must be an object`);
+  }
+  checkDate(c.createdAt, `${w}.createdAt`);
+}
+
+// ---- JSON ---------------------------------------------------------------------------------------------
+
+// An escaped NUL that is not itself an escaped backslash followed by "u0000".
+const ESCAPED_NUL = /(^|[^\\])(\\\\)*\\u0000/;
+
+/** JSON text for a blob column; bigint becomes its decimal string (store.ts JsonValue). */
+export function encodeJson(value: unknown, what: string): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+      const raw = this[key];
+      if (typeof v === 'bigint') return v.toString();
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${key}: ${v} is not JSON`);
+      if (raw instanceof Uint8Array) throw new Error(`${key}: bytes must be given as hex text`);
+      return v;
+    });
+  } catch (e) {
+    bad(`${what}: ${(e as Error).message}`);
+  }
+  if (text === undefined) bad(`${what} is not JSON`);
+  // PostgreSQL jsonb refuses \u0000; refuse it in both backends.
+  if (ESCAPED_NUL.test(text)) bad(`${what} contains NUL`);
+  return text;
+}
+
+export function encodeCounters(counters: Record<string, bigint>): string {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(counters)) out[k] = v.toString();
+  return JSON.stringify(out);
+}
+
+export function decodeCounters(text: string): Record<string, bigint> {
+  const parsed = JSON.parse(text) as Record<string, string>;
+  const out: Record<string, bigint> = {};
+  for (const [k, v] of Object.entries(parsed)) out[k] = BigInt(v);
+  return out;
+}
+
+// ---- rows ---------------------------------------------------------------------------------------------
+
+/** Session columns in one order both backends use; times as Date, JSON as text. */
+export const SESSION_COLUMNS = [
+  'session_id',
+  'sub_session_id',
+  'origin_host',
+  'origin_realm',
+  'state',
+  'record_type',
+  'last_record_number',
+  'opened_at',
+  'last_seen_at',
+  'expires_at',
+  'interim_interval',
+  'service_context_id',
+  'partial_sequence',
+  'counters',
+  'anomalies',
+  'data',
+] as const;
+
+export type SessionColumn = (typeof SESSION_COLUMNS)[number];
+export type ColumnValue = string | number | Date | null;
+export type Row<C extends string> = Record<C, ColumnValue>;
+
+export function sessionToRow(s: AccountingSession): Row<SessionColumn> {
+  return {
+    session_id: s.sessionId,
+    sub_session_id: subKey(s.subSessionId),
+    origin_host: s.originHost,
+    origin_realm: s.originRealm,
+    state: s.state,
+    record_type: s.recordType,
+    last_record_number: s.lastRecordNumber,
+    opened_at: s.openedAt,
+    last_seen_at: s.lastSeenAt,
+    expires_at: s.expiresAt ?? null,
+    interim_interval: s.interimInterval ?? null,
+    service_context_id: s.serviceContextId ?? null,
+    partial_sequence: s.partialSequence,
+    counters: encodeCounters(s.counters),
+    anomalies: encodeJson(s.anomalies, 'anomalies'),
+    data: encodeJson(s.data, 'data'),
+  };
+}
+
+/** A row as a backend reads it: times as Date or epoch milliseconds, integers maybe as strings (int8). */
+export type ReadRow = Record<string, unknown>;
+
+function toDate(v: unknown): Date {
+  return v instanceof Date ? v : new Date(Number(v));
+}
+
+export function sessionFromRow(r: ReadRow): AccountingSession {
+  const s: AccountingSession = {
+    sessionId: r.session_id as string,
+    originHost: r.origin_host as string,
+    originRealm: r.origin_realm as string,
+    state: r.state as AccountingSession['state'],
+    recordType: Number(r.record_type) as AccountingSession['recordType'],
+    lastRecordNumber: Number(r.last_record_number),
+    openedAt: toDate(r.opened_at),
+    lastSeenAt: toDate(r.last_seen_at),
+    partialSequence: Number(r.partial_sequence),
+    counters: decodeCounters(r.counters as string),
+    anomalies: JSON.parse(r.anomalies as string) as string[],
+    data: JSON.parse(r.data as string) as JsonValue,
+  };
+  const sub = parseSubKey(r.sub_session_id as string);
+  if (sub !== undefined) s.subSessionId = sub;
+  if (r.expires_at !== null && r.expires_at !== undefined) s.expiresAt = toDate(r.expires_at);
+  if (r.interim_interval !== null && r.interim_interval !== undefined) s.interimInterval = Number(r.interim_interval);
+  if (r.service_context_id !== null && r.service_context_id !== undefined) {
+    s.serviceContextId = r.service_context_id as string;
+  }
+  return s;
+}
+
+export const CDR_COLUMNS = [
+  'id',
+  'kind',
+  'record_type',
+  'session_id',
+  'sub_session_id',
+  'record_sequence_number',
+  'local_record_sequence_number',
+  'record_opening_time',
+  'record_closing_time',
+  'duration',
+  'cause_for_record_closing',
+  'served_party',
+  'origin_host',
+  'origin_realm',
+  'node_address',
+  'anomalies',
+  'fields',
+  'raw_avps',
+  'created_at',
+] as const;
+
+export type CdrColumn = (typeof CDR_COLUMNS)[number];
+
+export function cdrToRow(c: Cdr): Row<CdrColumn> {
+  return {
+    id: c.id,
+    kind: c.kind,
+    record_type: c.recordType ?? null,
+    session_id: c.sessionId,
+    sub_session_id: subKey(c.subSessionId),
+    record_sequence_number: c.recordSequenceNumber ?? null,
+    local_record_sequence_number: c.localRecordSequenceNumber ?? null,
+    record_opening_time: c.recordOpeningTime,
+    record_closing_time: c.recordClosingTime,
+    duration: c.duration,
+    cause_for_record_closing: c.causeForRecordClosing,
+    served_party: JSON.stringify(c.servedParty.map((p) => ({ type: p.type, data: p.data }))),
+    origin_host: c.originHost,
+    origin_realm: c.originRealm ?? null,
+    node_address: c.nodeAddress ?? null,
+    anomalies: encodeJson(c.anomalies, 'anomalies'),
+    fields: encodeJson(c.fields, 'fields'),
+    raw_avps: encodeJson(c.rawAvps, 'rawAvps'),
+    created_at: c.createdAt,
+  };
+}
+
+export function cdrFromRow(r: ReadRow): Cdr {
+  const c: Cdr = {
+    id: r.id as string,
+    kind: r.kind as string,
+    sessionId: r.session_id as string,
+    recordOpeningTime: toDate(r.record_opening_time),
+    recordClosingTime: toDate(r.record_closing_time),
+    duration: Number(r.duration),
+    causeForRecordClosing: Number(r.cause_for_record_closing),
+    servedParty: JSON.parse(r.served_party as string) as SubscriptionIdEntry[],
+    originHost: r.origin_host as string,
+    anomalies: JSON.parse(r.anomalies as string) as string[],
+    fields: JSON.parse(r.fields as string) as JsonObject,
+    rawAvps: JSON.parse(r.raw_avps as string) as JsonValue,
+    createdAt: toDate(r.created_at),
+    seq: Number(r.seq),
+  };
+  const sub = parseSubKey(r.sub_session_id as string);
+  if (sub !== undefined) c.subSessionId = sub;
+  if (r.record_type !== null && r.record_type !== undefined) c.recordType = Number(r.record_type);
+  if (r.record_sequence_number !== null && r.record_sequence_number !== undefined) {
+    c.recordSequenceNumber = Number(r.record_sequence_number);
+  }
+  if (r.local_record_sequence_number !== null && r.local_record_sequence_number !== undefined) {
+    c.localRecordSequenceNumber = Number(r.local_record_sequence_number);
+  }
+  if (r.origin_realm !== null && r.origin_realm !== undefined) c.originRealm = r.origin_realm as string;
+  if (r.node_address !== null && r.node_address !== undefined) c.nodeAddress = r.node_address as string;
+  return c;
+}
+
+// ---- batches ------------------------------------------------------------------------------------------
+
+export interface PreparedBatch {
+  deletes: SessionKey[];
+  upserts: Row<SessionColumn>[];
+  cdrs: Row<CdrColumn>[];
+}
+
+/**
+ * Checks every record and leaves one operation per session key, as store.ts defines a batch: deletes
+ * first, then upserts with the last one of a key winning. PostgreSQL's ON CONFLICT DO UPDATE refuses to
+ * touch one row twice in a statement, so this is also what makes a multi-row upsert possible.
+ */
+export function prepareBatch(batch: StoreBatch): PreparedBatch {
+  const upsertByKey = new Map<string, AccountingSession>();
+  (batch.sessionUpserts ?? []).forEach((s, i) => {
+    checkSession(s, i);
+    upsertByKey.set(sessionMapKey(s), s);
+  });
+  const deleteByKey = new Map<string, SessionKey>();
+  (batch.sessionDeletes ?? []).forEach((k, i) => {
+    checkKey(k, `sessionDeletes[${i}]`);
+    const mk = sessionMapKey(k);
+    if (!upsertByKey.has(mk)) deleteByKey.set(mk, { sessionId: k.sessionId, subSessionId: k.subSessionId });
+  });
+  const cdrs = batch.cdrs ?? [];
+  cdrs.forEach(checkCdr);
+  return {
+    deletes: [...deleteByKey.values()],
+    upserts: [...upsertByKey.values()].map(sessionToRow),
+    cdrs: cdrs.map(cdrToRow),
+  };
+}
+
+export function batchSize(batch: StoreBatch): number {
+  return (batch.sessionUpserts?.length ?? 0) + (batch.sessionDeletes?.length ?? 0) + (batch.cdrs?.length ?? 0);
+}
+
+/**
+ * Joins batches submitted one after another into one batch with the same effect: for each session key the
+ * last operation in submission order wins; CDRs keep their order.
+ */
+export function mergeBatches(parts: readonly StoreBatch[]): StoreBatch {
+  if (parts.length === 1) return parts[0]!;
+  const last = new Map<string, { upsert?: AccountingSession; del?: SessionKey }>();
+  const cdrs: Cdr[] = [];
+  for (const part of parts) {
+    // Inside one part the deletes come before the upserts (store.ts StoreBatch).
+    for (const k of part.sessionDeletes ?? []) last.set(sessionMapKey(k), { del: k });
+    for (const s of part.sessionUpserts ?? []) last.set(sessionMapKey(s), { upsert: s });
+    if (part.cdrs) for (const c of part.cdrs) cdrs.push(c);
+  }
+  const sessionUpserts: AccountingSession[] = [];
+  const sessionDeletes: SessionKey[] = [];
+  for (const op of last.values()) {
+    if (op.upsert) sessionUpserts.push(op.upsert);
+    else if (op.del) sessionDeletes.push(op.del);
+  }
+  return { sessionUpserts, sessionDeletes, cdrs };
+}
+
+export function clampLimit(v: number | undefined, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || v < 0) throw new DiameterError('STORE_BAD_RECORD', `limit ${v} is not a count`);
+  return Math.min(v, max);
+}
+
+/**
+ * WHERE conditions for a CDR filter; `bind` returns the placeholder for a value (SQLite '?', PostgreSQL
+ * '$n') and converts it as the backend needs.
+ */
+export function cdrConditions(f: CdrFilter, bind: (v: ColumnValue) => string): string[] {
+  const out: string[] = [];
+  const time = f.timeField === 'recordClosingTime' ? 'record_closing_time' : 'created_at';
+  if (f.timeField !== undefined && f.timeField !== 'createdAt' && f.timeField !== 'recordClosingTime') {
+    bad(`timeField ${String(f.timeField)} is not createdAt or recordClosingTime`);
+  }
+  checkDate(f.since, 'since', true);
+  checkDate(f.until, 'until', true);
+  if (f.since) out.push(`${time} >= ${bind(f.since)}`);
+  if (f.until) out.push(`${time} < ${bind(f.until)}`);
+  if (f.sessionId !== undefined) out.push(`session_id = ${bind(f.sessionId)}`);
+  if (f.subSessionId !== undefined) out.push(`sub_session_id = ${bind(subKey(f.subSessionId))}`);
+  if (f.kind !== undefined) out.push(`kind = ${bind(f.kind)}`);
+  if (f.originHost !== undefined) out.push(`origin_host = ${bind(f.originHost)}`);
+  return out;
+}
+
+export function openSessionConditions(q: OpenSessionQuery, bind: (v: ColumnValue) => string): string[] {
+  const out = [`state = 'open'`];
+  checkDate(q.expiredBefore, 'expiredBefore', true);
+  if (q.originHost !== undefined) out.push(`origin_host = ${bind(q.originHost)}`);
+  if (q.sessionId !== undefined) out.push(`session_id = ${bind(q.sessionId)}`);
+  if (q.expiredBefore !== undefined) out.push(`expires_at < ${bind(q.expiredBefore)}`);
+  return out;
+}
+
+export function checkSequenceRequest(name: string, count: number): void {
+  checkText(name, 'sequence name');
+  if (!Number.isSafeInteger(count) || count < 1) bad(`sequence count ${count} must be a positive integer`);
+}
+
+export function checkPageSize(v: number | undefined): number {
+  if (v === undefined) return 1000;
+  if (!Number.isSafeInteger(v) || v < 1) bad(`pageSize ${v} must be a positive integer`);
+  return v;
+}

@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/** The `diamkit` command. Subcommands are thin: they wire the folders of DESIGN.md. */
+import { Command } from 'commander';
+import { builtinDictionary } from '../dictionary/builtin.js';
+import { loadDictionaries } from '../dictionary/load.js';
+import type { Dictionary } from '../dictionary/dictionary.js';
+import { decodeCommand, encodeCommand } from './codec-commands.js';
+import { describeError } from './io.js';
+import { serve, type ServeOptions } from './serve.js';
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function dictionaryFor(files: string[]): Dictionary {
+  const dict = builtinDictionary();
+  if (files.length) loadDictionaries(files, dict);
+  return dict;
+}
+
+/** Runs `fn`; a failure prints one line and exits 2 (bad input or arguments). */
+function run(source: string | undefined, dictFiles: string[], fn: (d: Dictionary) => string | void): void {
+  let dict: Dictionary | undefined;
+  try {
+    dict = dictionaryFor(dictFiles);
+    const out = fn(dict);
+    if (out !== undefined) process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+  } catch (e) {
+    process.stderr.write(`diamkit: ${describeError(e, source && source !== '-' ? source : 'stdin', dict ?? builtinDictionary())}\n`);
+    process.exitCode = 2;
+  }
+}
+
+const program = new Command();
+program.name('diamkit').description('Diameter toolkit: codec, test server / simulated CDF, client').version('0.1.0');
+
+program
+  .command('decode')
+  .description('decode one Diameter message (hex, or raw bytes with --raw) and print it')
+  .argument('[file]', 'input file, or - for stdin', '-')
+  .option('--raw', 'input is raw bytes, not hex')
+  .option('-f, --format <format>', 'json, yaml or text', 'json')
+  .option('-d, --dictionary <file>', 'extra dictionary (our JSON/YAML or Wireshark XML); repeatable', collect, [])
+  .action((file: string, opts: { raw?: boolean; format: string; dictionary: string[] }) =>
+    run(file, opts.dictionary, (d) => decodeCommand(file, opts, d)),
+  );
+
+program
+  .command('encode')
+  .description('encode a message given in the JSON/YAML form and print lowercase hex')
+  .argument('[file]', 'input file, or - for stdin', '-')
+  .option('-d, --dictionary <file>', 'extra dictionary (our JSON/YAML or Wireshark XML); repeatable', collect, [])
+  .action((file: string, opts: { dictionary: string[] }) => run(file, opts.dictionary, (d) => encodeCommand(file, d)));
+
+program
+  .command('serve')
+  .description('run the Diameter terminator / simulated CDF (default 127.0.0.1:3868)')
+  .option('--host <address>', 'listen address (loopback by default)', '127.0.0.1')
+  .option('--port <port>', 'TCP port', '3868')
+  .option('--tls-port <port>', 'TLS port (RFC 6733: 5868), TLS from the first byte')
+  .option('--tls-cert <file>', 'TLS certificate (PEM)')
+  .option('--tls-key <file>', 'TLS private key (PEM)')
+  .option('--tls-ca <file>', 'CA for client certificates (PEM)')
+  .option('--tls-require-client-cert', 'refuse TLS clients without a certificate signed by --tls-ca')
+  .option('--origin-host <fqdn>', 'our Origin-Host', 'diamkit.localdomain')
+  .option('--origin-realm <realm>', 'our Origin-Realm', 'localdomain')
+  .option('--unsupported-command <code>', 'answer for unimplemented commands: 5012 or 3001', '5012')
+  .option('--watchdog <seconds>', 'Tw, the watchdog interval (>= 6)')
+  .option('--realm <realm>', 'a realm we serve (repeatable); others get 3003', collect, [])
+  .option('--allow-peer <fqdn>', 'a peer allowed to connect (repeatable); others get 3010', collect, [])
+  .option('--multiple-connections', 'accept several connections with the same Origin-Host')
+  .option('--log-level <level>', 'pino log level', 'info')
+  .option('--trace', 'log every message in the one-line text form')
+  .option('-d, --dictionary <file>', 'extra dictionary (our JSON/YAML or Wireshark XML); repeatable', collect, [])
+  .action(async (opts: ServeOptions & { dictionary: string[] }) => {
+    try {
+      const dict = dictionaryFor(opts.dictionary);
+      await serve({ ...opts, realm: opts.realm?.length ? opts.realm : undefined, allowPeer: opts.allowPeer?.length ? opts.allowPeer : undefined }, dict);
+    } catch (e) {
+      process.stderr.write(`diamkit: ${describeError(e, 'serve', builtinDictionary())}\n`);
+      process.exit(2);
+    }
+  });
+
+await program.parseAsync(process.argv);

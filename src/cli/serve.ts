@@ -1,0 +1,126 @@
+/** `diamkit serve`: the Diameter terminator (and, when registered, the Rf CDF) on 127.0.0.1:3868. */
+import { readFileSync } from 'node:fs';
+import diagnostics_channel from 'node:diagnostics_channel';
+import pino from 'pino';
+import { decodeMessage } from '../codec/message.js';
+import type { Message } from '../codec/types.js';
+import type { Dictionary } from '../dictionary/dictionary.js';
+import { formatMessageLine } from '../dictionary/text-format.js';
+import { DiameterNode, type NodeOptions } from '../node/node.js';
+import type { Connection } from '../peer/connection.js';
+import type { Peer } from '../peer/peer.js';
+import { CliError } from './io.js';
+
+export interface ServeOptions {
+  host: string;
+  port: string;
+  tlsPort?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
+  tlsRequireClientCert?: boolean;
+  originHost: string;
+  originRealm: string;
+  logLevel: string;
+  trace?: boolean;
+  unsupportedCommand?: string;
+  watchdog?: string;
+  realm?: string[];
+  allowPeer?: string[];
+  multipleConnections?: boolean;
+}
+
+function port(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new CliError(`${flag}: expected a port number 0-65535, got "${v}"`);
+  return n;
+}
+
+export interface Served {
+  node: DiameterNode;
+  log: pino.Logger;
+}
+
+/** Builds and starts the node; returns it so the CDF can register on it before listening. */
+export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node: DiameterNode, log: pino.Logger) => Promise<void> | void): Promise<Served> {
+  const log = pino({ level: opts.trace ? 'trace' : opts.logLevel, base: undefined }, pino.destination({ sync: false }));
+  const rc = opts.unsupportedCommand === undefined ? 5012 : Number(opts.unsupportedCommand);
+  if (rc !== 5012 && rc !== 3001) throw new CliError(`--unsupported-command: expected 5012 or 3001, got "${opts.unsupportedCommand}"`);
+  const wd = opts.watchdog === undefined ? undefined : Number(opts.watchdog) * 1000;
+  if (wd !== undefined && (!Number.isFinite(wd) || wd < 6000)) throw new CliError(`--watchdog: expected seconds >= 6 (RFC 3539), got "${opts.watchdog}"`);
+  const nodeOpts: NodeOptions = {
+    dictionary: dict,
+    identity: { originHost: opts.originHost, originRealm: opts.originRealm },
+    unsupportedCommand: rc,
+    watchdogMs: wd,
+    realms: opts.realm,
+    allowPeers: opts.allowPeer,
+    multipleConnections: opts.multipleConnections,
+  };
+  const node = new DiameterNode(nodeOpts);
+  subscribeLogs(log, dict, !!opts.trace);
+  node.on('peer', (p: Peer) => {
+    p.on('state', (from: string, to: string) => log.info({ peer: p.label, from, to }, 'peer state'));
+  });
+  if (setup) await setup(node, log);
+  const addr = await node.listen({ host: opts.host, port: port(opts.port, '--port') });
+  log.info({ address: addr.address, port: addr.port, originHost: opts.originHost }, 'diamkit serving Diameter/TCP');
+  if (opts.tlsPort !== undefined) {
+    if (!opts.tlsCert || !opts.tlsKey) throw new CliError('--tls-port: needs --tls-cert FILE and --tls-key FILE');
+    const t = await node.listen({
+      host: opts.host,
+      port: port(opts.tlsPort, '--tls-port'),
+      tls: {
+        cert: readFileSync(opts.tlsCert),
+        key: readFileSync(opts.tlsKey),
+        ca: opts.tlsCa ? readFileSync(opts.tlsCa) : undefined,
+        requestCert: !!opts.tlsRequireClientCert,
+      },
+    });
+    log.info({ address: t.address, port: t.port }, 'diamkit serving Diameter/TLS');
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping: DPR to every peer');
+    void node.stop().then(() => {
+      log.info('stopped');
+      log.flush();
+      setTimeout(() => process.exit(0), 20);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  // Tests and wrappers read this line to learn the port (with --port 0).
+  process.stdout.write(`diamkit listening on ${addr.address}:${addr.port}\n`);
+  return { node, log };
+}
+
+function subscribeLogs(log: pino.Logger, dict: Dictionary, trace: boolean): void {
+  diagnostics_channel.subscribe('diamkit:peer:error', (m) => {
+    const { error, connection } = m as { error: Error; connection?: Connection };
+    log.warn({ conn: connection?.label, err: error.message }, 'peer error');
+  });
+  diagnostics_channel.subscribe('diamkit:peer:watchdog', (m) => {
+    const { peer, from, to } = m as { peer: Peer; from: string; to: string };
+    log.info({ peer: peer.label, from, to }, 'watchdog');
+  });
+  if (!trace) return;
+  for (const [ch, dir] of [
+    ['diamkit:message:received', 'in '],
+    ['diamkit:message:sent', 'out'],
+  ] as const) {
+    diagnostics_channel.subscribe(ch, (m) => {
+      const { message, connection, bytes } = m as { message?: Message; connection: Connection; bytes: Buffer };
+      let msg = message;
+      try {
+        msg ??= decodeMessage(bytes, dict.resolve);
+      } catch {
+        log.trace(`${dir} ${connection.label} (undecodable) ${bytes.toString('hex')}`);
+        return;
+      }
+      log.trace(`${dir} ${connection.label} ${formatMessageLine(msg, dict)}`);
+    });
+  }
+}

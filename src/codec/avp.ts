@@ -1,0 +1,170 @@
+/**
+ * AVP layout (RFC 6733 §4.1; base-protocol.md §3): walking, decoding and encoding AVPs.
+ * Decoding works over views of the message buffer; nothing is copied.
+ */
+import { DATA_CODECS, ValueError, minimumDataSize } from './data-types.js';
+import { DiameterError } from './errors.js';
+import { AVP_V, type Avp, type AvpTypeResolver, type AvpValue, type DataType } from './types.js';
+import type { Writer } from './writer.js';
+
+/** "code" or "code:vendor", the numeric form of one step of an AVP path. */
+export function avpKey(code: number, vendorId: number): string {
+  return vendorId ? `${code}:${vendorId}` : `${code}`;
+}
+
+function joinPath(parent: string | undefined, code: number, vendorId: number): string {
+  const k = avpKey(code, vendorId);
+  return parent ? `${parent}/${k}` : k;
+}
+
+/**
+ * Failed-AVP for a malformed length (base-protocol.md §9.4, 5014): the AVP header, zero-padded to a full
+ * header if truncated, with a zero-filled payload of the type's minimum length (empty for Grouped).
+ */
+function failedForBadLength(code: number, flags: number, vendorId: number, type: DataType | undefined): Avp {
+  const n = type ? minimumDataSize(type) : 0;
+  return { code, flags, vendorId, data: new Uint8Array(n) };
+}
+
+/**
+ * The chain of Grouped AVPs enclosing the ones being walked. The path string an error reports is built
+ * from it only when an error is thrown, so the walk itself never builds strings.
+ */
+interface Parent {
+  up: Parent | string | undefined;
+  code: number;
+  vendorId: number;
+}
+
+function pathOf(p: Parent | string | undefined): string | undefined {
+  return p === undefined || typeof p === 'string' ? p : joinPath(pathOf(p.up), p.code, p.vendorId);
+}
+
+/**
+ * Decodes the AVPs in `b[start, end)`. With a resolver, Grouped AVPs are decoded recursively and every
+ * AVP of a known type gets its typed `value`; unknown AVPs keep only `data`.
+ */
+export function decodeAvps(
+  b: Buffer,
+  start: number,
+  end: number,
+  resolve: AvpTypeResolver | undefined,
+  parentPath?: string,
+): Avp[] {
+  return walk(b, start, end, resolve, parentPath);
+}
+
+function walk(
+  b: Buffer,
+  start: number,
+  end: number,
+  resolve: AvpTypeResolver | undefined,
+  parent: Parent | string | undefined,
+): Avp[] {
+  const out: Avp[] = [];
+  let o = start;
+  while (o < end) {
+    if (end - o < 8) {
+      throw new DiameterError('AVP_TRAILING', `${end - o} octets left after the last AVP`, {
+        offset: o,
+        path: pathOf(parent),
+        failedAvp: end - o >= 4 ? { code: readCode(b, o), flags: 0, vendorId: 0, data: new Uint8Array(0) } : undefined,
+      });
+    }
+    const code = readCode(b, o);
+    const flags = b[o + 4]!;
+    const len = (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!;
+    const hasVendor = (flags & AVP_V) !== 0;
+    const hdr = hasVendor ? 12 : 8;
+    let vendorId = 0;
+    if (hasVendor) {
+      if (end - o < 12) {
+        throw new DiameterError('AVP_OVERRUN', 'AVP header with V bit overruns its container', {
+          offset: o,
+          path: joinPath(pathOf(parent), code, 0),
+          failedAvp: failedForBadLength(code, flags, 0, undefined),
+        });
+      }
+      vendorId = readCode(b, o + 8);
+    }
+    const info = resolve === undefined ? undefined : resolve(code, vendorId);
+    if (len < hdr) {
+      throw new DiameterError('AVP_TOO_SHORT', `AVP length ${len} is below its header size ${hdr}`, {
+        offset: o,
+        path: joinPath(pathOf(parent), code, vendorId),
+        failedAvp: failedForBadLength(code, flags, vendorId, info?.type),
+      });
+    }
+    if (o + len > end) {
+      throw new DiameterError('AVP_OVERRUN', `AVP length ${len} overruns its container by ${o + len - end} octets`, {
+        offset: o,
+        path: joinPath(pathOf(parent), code, vendorId),
+        failedAvp: failedForBadLength(code, flags, vendorId, info?.type),
+      });
+    }
+    const data = b.subarray(o + hdr, o + len);
+    // Each shape is built by one object literal (no properties added later), so every AVP of a shape
+    // shares one hidden class and the property order stays code, flags, vendorId, data, type, value|avps.
+    let avp: Avp;
+    if (info === undefined) {
+      avp = { code, flags, vendorId, data };
+    } else {
+      const type = info.type;
+      if (type === 'Grouped') {
+        // A Grouped AVP's data is whole child AVPs, each with its padding (RFC 6733 §4.4).
+        const avps = walk(b, o + hdr, o + len, resolve, { up: parent, code, vendorId });
+        avp = { code, flags, vendorId, data, type, avps };
+      } else {
+        let value: AvpValue;
+        try {
+          value = DATA_CODECS[type].decode(data);
+        } catch (e) {
+          if (!(e instanceof ValueError)) throw e;
+          throw new DiameterError(e.code, e.message, {
+            offset: o,
+            path: joinPath(pathOf(parent), code, vendorId),
+            failedAvp: { code, flags, vendorId, data },
+          });
+        }
+        avp = { code, flags, vendorId, data, type, value };
+      }
+    }
+    out.push(avp);
+    o += (len + 3) & ~3;
+  }
+  return out;
+}
+
+function readCode(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/**
+ * Encodes one AVP with its padding. Children (`avps`) make it Grouped; otherwise a typed `value` is
+ * encoded by `type`; otherwise raw `data` is written as is. V follows vendorId (RFC 6733 §4.1: never
+ * send V with Vendor-ID 0).
+ */
+export function encodeAvp(w: Writer, avp: Avp): void {
+  const start = w.pos;
+  const vendor = avp.vendorId;
+  const flags = vendor ? avp.flags | AVP_V : avp.flags & ~AVP_V;
+  w.u32(avp.code);
+  w.flagsAndLength(flags, 0);
+  if (vendor) w.u32(vendor);
+  if (avp.avps !== undefined) {
+    const children = avp.avps;
+    for (let i = 0; i < children.length; i++) encodeAvp(w, children[i]!);
+  } else if (avp.value !== undefined && avp.type !== undefined) {
+    DATA_CODECS[avp.type].encode(w, avp.value);
+  } else if (avp.data !== undefined) {
+    w.bytes(avp.data);
+  } else {
+    throw new DiameterError('ENCODE_NO_TYPE', `AVP ${avpKey(avp.code, vendor)} has no data, typed value or children`);
+  }
+  w.patchLength24(start + 4, w.pos - start);
+  w.pad();
+}
+
+export function encodeAvps(w: Writer, avps: readonly Avp[]): void {
+  for (let i = 0; i < avps.length; i++) encodeAvp(w, avps[i]!);
+}

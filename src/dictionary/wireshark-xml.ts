@@ -1,0 +1,738 @@
+/**
+ * Loader for Wireshark's Diameter dictionary format (`diameter/dictionary.xml` and the vendor files it
+ * includes through external entities), so users can bring the vendor dictionaries they already have.
+ *
+ * The format (Wireshark's `dictionary.dtd`): a `<dictionary>` holding `<base>`, `<application id>`
+ * and `<vendor vendor-id code name>` elements; inside them `<command name code>`,
+ * `<typedefn type-name type-parent>` and `<avp name code vendor-id mandatory protected>` with one
+ * `<type type-name>` or `<grouped><gavp name/>…</grouped>` and any number of `<enum name code>`.
+ * The main file declares `<!ENTITY X SYSTEM "X.xml">` in its DOCTYPE and writes `&X;` where the
+ * fragment goes; fragments have no root element.
+ *
+ * Wireshark's dictionary describes how to *display* AVPs, not what a message must contain: it has no
+ * command grammars, no occurrence counts in grouped AVPs, and it contains duplicates. So:
+ * - within one Wireshark dictionary a later definition replaces an earlier one, with a warning;
+ * - against the dictionary already loaded (built-in, earlier files), a definition with the same name
+ *   and number is the same thing and merges (the earlier definition is kept, only new enum values are
+ *   added); a different name for the same number, or the same name for another number, is a
+ *   DICTIONARY_CONFLICT naming both files;
+ * - commands and grouped AVPs get permissive grammars (`*[ AVP ]`), since Wireshark gives none.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve as resolvePath } from 'node:path';
+import { DiameterError } from '../codec/errors.js';
+import type { DataType } from '../codec/types.js';
+import type { Dictionary } from './dictionary.js';
+import type {
+  ApplicationDef,
+  AvpDef,
+  CommandDef,
+  DictionaryData,
+  FlagRule,
+  Grammar,
+  VendorDef,
+} from './types.js';
+
+// ---------------------------------------------------------------------------------------------------
+// A small XML reader: elements and attributes only (text content is of no use in this format),
+// with the DOCTYPE internal subset read for entity declarations and entity references expanded.
+// ---------------------------------------------------------------------------------------------------
+
+/** One element, with the file and line it came from so messages can point at it. */
+export interface XmlElement {
+  name: string;
+  attrs: Record<string, string>;
+  children: XmlElement[];
+  file: string;
+  line: number;
+}
+
+type Entity = { kind: 'system'; path: string } | { kind: 'text'; text: string; file: string };
+
+/** How deep entity references may nest: a real dictionary uses one level. */
+const MAX_ENTITY_DEPTH = 8;
+
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+class XmlReader {
+  private readonly entities = new Map<string, Entity>();
+
+  /** Reads a file and returns its top-level elements (a fragment may have several). */
+  readFile(path: string, including: string[] = []): XmlElement[] {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      const from = including.length > 0 ? ` (included from ${including[including.length - 1]})` : '';
+      throw new DiameterError('DICTIONARY_BAD_FILE', `${path}: cannot read${from}: ${why}`);
+    }
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte order mark
+    return this.parse(text, path, [...including, resolvePath(path)]);
+  }
+
+  private parse(text: string, file: string, stack: string[]): XmlElement[] {
+    const lineOf = lineIndex(text);
+    const fail = (offset: number, msg: string): never => {
+      throw new DiameterError('DICTIONARY_BAD_FILE', `${file}:${lineOf(offset)}: ${msg}`);
+    };
+    const top: XmlElement[] = [];
+    const open: XmlElement[] = [];
+    const append = (el: XmlElement) => (open.length > 0 ? open[open.length - 1]!.children : top).push(el);
+
+    let i = 0;
+    while (i < text.length) {
+      const lt = text.indexOf('<', i);
+      const end = lt < 0 ? text.length : lt;
+      if (end > i) this.expandReferences(text, i, end, file, stack, append, fail);
+      if (lt < 0) break;
+
+      if (text.startsWith('<!--', lt)) {
+        i = skipPast(text, lt + 4, '-->', () => fail(lt, 'comment is never closed'));
+      } else if (text.startsWith('<?', lt)) {
+        i = skipPast(text, lt + 2, '?>', () => fail(lt, 'processing instruction is never closed'));
+      } else if (text.startsWith('<![CDATA[', lt)) {
+        i = skipPast(text, lt + 9, ']]>', () => fail(lt, 'CDATA section is never closed'));
+      } else if (text.startsWith('<!DOCTYPE', lt)) {
+        i = this.readDoctype(text, lt, file, fail);
+      } else if (text[lt + 1] === '/') {
+        END_TAG.lastIndex = lt;
+        const m = END_TAG.exec(text);
+        if (!m) return fail(lt, 'malformed end tag');
+        const el = open.pop();
+        if (!el) return fail(lt, `</${m[1]}> closes nothing`);
+        if (el.name !== m[1]) fail(lt, `</${m[1]}> does not close <${el.name}> opened at line ${el.line}`);
+        i = END_TAG.lastIndex;
+      } else {
+        START_TAG.lastIndex = lt;
+        const m = START_TAG.exec(text);
+        if (!m) return fail(lt, 'malformed tag');
+        const el: XmlElement = { name: m[1]!, attrs: {}, children: [], file, line: lineOf(lt) };
+        let j = START_TAG.lastIndex;
+        for (;;) {
+          while (j < text.length && /\s/.test(text[j]!)) j++;
+          if (text.startsWith('/>', j)) {
+            append(el);
+            j += 2;
+            break;
+          }
+          if (text[j] === '>') {
+            append(el);
+            open.push(el);
+            j += 1;
+            break;
+          }
+          ATTRIBUTE.lastIndex = j;
+          const a = ATTRIBUTE.exec(text);
+          if (!a) return fail(j, `malformed attribute in <${el.name}>`);
+          el.attrs[a[1]!] = decodeAttribute(a[2] ?? a[3] ?? '');
+          j = ATTRIBUTE.lastIndex;
+        }
+        i = j;
+      }
+    }
+    if (open.length > 0) {
+      const el = open[open.length - 1]!;
+      throw new DiameterError('DICTIONARY_BAD_FILE', `${file}:${el.line}: <${el.name}> is never closed`);
+    }
+    return top;
+  }
+
+  /** Character data: only entity references matter; a declared entity's content is spliced in. */
+  private expandReferences(
+    text: string,
+    from: number,
+    to: number,
+    file: string,
+    stack: string[],
+    append: (el: XmlElement) => void,
+    fail: (offset: number, msg: string) => never,
+  ): void {
+    // A bounded scan: indexOf or a regex from `from` would search on to the next '&' of the whole file
+    // for every run of text, quadratic on a file whose only references are at its end.
+    for (let amp = from; amp < to; amp++) {
+      if (text.charCodeAt(amp) !== 0x26 /* & */) continue;
+      REFERENCE.lastIndex = amp;
+      const m = REFERENCE.exec(text);
+      if (!m || REFERENCE.lastIndex > to) continue; // a stray '&': not ours to judge
+      const name = m[1]!;
+      if (name.startsWith('#') || name in PREDEFINED) continue;
+      const entity = this.entities.get(name);
+      if (!entity) return fail(amp, `entity &${name}; is not declared`);
+      if (stack.length > MAX_ENTITY_DEPTH) fail(amp, `entities nest deeper than ${MAX_ENTITY_DEPTH}`);
+      if (entity.kind === 'system') {
+        if (stack.includes(resolvePath(entity.path))) fail(amp, `entity &${name}; includes itself (${entity.path})`);
+        for (const el of this.readFile(entity.path, stack)) append(el);
+      } else {
+        for (const el of this.parse(entity.text, entity.file, [...stack, `&${name};`])) append(el);
+      }
+    }
+  }
+
+  /** `<!DOCTYPE name [ … ]>`: records `<!ENTITY>` declarations, skips everything else. */
+  private readDoctype(text: string, start: number, file: string, fail: (offset: number, msg: string) => never): number {
+    let i = start + '<!DOCTYPE'.length;
+    // External id and name: up to '[' or '>', skipping quoted literals.
+    for (; i < text.length && text[i] !== '[' && text[i] !== '>'; i++) {
+      if (text[i] === '"' || text[i] === "'") i = closingQuote(text, i, () => fail(start, 'unterminated literal in DOCTYPE'));
+    }
+    if (text[i] === '[') {
+      i++;
+      for (;;) {
+        while (i < text.length && /\s/.test(text[i]!)) i++;
+        if (i >= text.length) return fail(start, 'DOCTYPE is never closed');
+        if (text[i] === ']') {
+          i++;
+          break;
+        }
+        if (text.startsWith('<!--', i)) {
+          i = skipPast(text, i + 4, '-->', () => fail(i, 'comment is never closed'));
+        } else if (text.startsWith('<?', i)) {
+          i = skipPast(text, i + 2, '?>', () => fail(i, 'processing instruction is never closed'));
+        } else if (text.startsWith('<!ENTITY', i)) {
+          ENTITY_DECL.lastIndex = i;
+          const m = ENTITY_DECL.exec(text);
+          if (!m) return fail(i, 'malformed <!ENTITY> declaration');
+          const [, percent, name, system, , publicSystem, literal] = m;
+          // XML 1.0 §4.2: the first declaration of an entity binds; parameter entities (%) are not ours.
+          if (!percent && !this.entities.has(name!)) {
+            const sys = system ?? publicSystem;
+            if (sys !== undefined) {
+              // XML 1.0 §4.2.2: a relative system identifier is relative to the declaring file.
+              const target = unquote(sys);
+              this.entities.set(name!, { kind: 'system', path: isAbsolute(target) ? target : join(dirname(file), target) });
+            } else {
+              this.entities.set(name!, { kind: 'text', text: unquote(literal!), file });
+            }
+          }
+          i = ENTITY_DECL.lastIndex;
+        } else if (text[i] === '<') {
+          // <!ELEMENT>, <!ATTLIST>, <!NOTATION>: skip to the closing '>' outside quotes.
+          for (i++; i < text.length && text[i] !== '>'; i++) {
+            if (text[i] === '"' || text[i] === "'") i = closingQuote(text, i, () => fail(i, 'unterminated literal'));
+          }
+          i++;
+        } else if (text[i] === '%') {
+          const semi = text.indexOf(';', i);
+          if (semi < 0) return fail(i, 'malformed parameter entity reference');
+          i = semi + 1;
+        } else {
+          return fail(i, 'unexpected text in DOCTYPE');
+        }
+      }
+      while (i < text.length && /\s/.test(text[i]!)) i++;
+    }
+    if (text[i] !== '>') return fail(start, 'DOCTYPE is never closed');
+    return i + 1;
+  }
+}
+
+const NAME = '[A-Za-z_:][-\\w.:]*';
+const REFERENCE = /&(#?[-\w.:]+);/y;
+const START_TAG = new RegExp(`<(${NAME})`, 'y');
+const END_TAG = new RegExp(`</(${NAME})\\s*>`, 'y');
+const ATTRIBUTE = new RegExp(`(${NAME})\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)')`, 'y');
+const LITERAL = `("[^"]*"|'[^']*')`;
+const ENTITY_DECL = new RegExp(
+  `<!ENTITY\\s+(%\\s+)?(${NAME})\\s+(?:SYSTEM\\s+${LITERAL}|PUBLIC\\s+${LITERAL}\\s+${LITERAL}|${LITERAL})\\s*(?:NDATA\\s+${NAME}\\s*)?>`,
+  'y',
+);
+
+function skipPast(text: string, from: number, marker: string, onMissing: () => never): number {
+  const at = text.indexOf(marker, from);
+  if (at < 0) onMissing();
+  return at + marker.length;
+}
+
+function closingQuote(text: string, at: number, onMissing: () => never): number {
+  const close = text.indexOf(text[at]!, at + 1);
+  if (close < 0) onMissing();
+  return close;
+}
+
+function unquote(literal: string): string {
+  return literal.slice(1, -1);
+}
+
+function decodeAttribute(raw: string): string {
+  return raw.replace(/&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);/g, (_, ref: string) => {
+    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
+    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
+    return PREDEFINED[ref]!;
+  });
+}
+
+/** offset → 1-based line number, by binary search over the newline offsets. */
+function lineIndex(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
+}
+
+/** Reads an XML file, expanding its external entities; returns the top-level elements. */
+export function readXmlWithEntities(path: string): XmlElement[] {
+  return new XmlReader().readFile(path);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// From elements to dictionary data.
+// ---------------------------------------------------------------------------------------------------
+
+/**
+ * Wireshark type names that are ours under another spelling, checked before any typedefn chain:
+ * Wireshark declares IPAddress and QoSFilterRule as OctetString children for display purposes,
+ * while IPAddress is the RFC 6733 §4.3.1 Address format. QoSFilterRule (RFC 3588 §4.3) has no
+ * DataType of its own here, so its bytes stay OctetString.
+ */
+const TYPE_NAMES: Record<string, DataType> = {
+  OctetString: 'OctetString',
+  Integer32: 'Integer32',
+  Integer64: 'Integer64',
+  Unsigned32: 'Unsigned32',
+  Unsigned64: 'Unsigned64',
+  Float32: 'Float32',
+  Float64: 'Float64',
+  Grouped: 'Grouped',
+  Address: 'Address',
+  IPAddress: 'Address',
+  Time: 'Time',
+  UTF8String: 'UTF8String',
+  DiameterIdentity: 'DiameterIdentity',
+  DiameterURI: 'DiameterURI',
+  Enumerated: 'Enumerated',
+  IPFilterRule: 'IPFilterRule',
+  QoSFilterRule: 'OctetString',
+  AppId: 'Unsigned32',
+  VendorId: 'Unsigned32',
+};
+
+/** Wireshark's four-valued flag rules onto ours; "should not" is not set when we encode, like "may". */
+const FLAG_RULES: Record<string, FlagRule> = { must: 'must', may: 'may', mustnot: 'mustnot', shouldnot: 'may' };
+
+/** A grammar that allows any AVP: what Wireshark's missing grammars and gavp lists amount to. */
+export function permissiveGrammar(named: string[] = []): Grammar {
+  return {
+    fixed: [],
+    required: [],
+    optional: [...named.map((avp) => ({ avp, min: 0, max: Infinity })), { avp: '*', min: 0, max: Infinity }],
+  };
+}
+
+export interface WiresharkParseResult {
+  data: Required<DictionaryData>;
+  /** Duplicates replaced, unknown types defaulted, references that could not be resolved. */
+  warnings: string[];
+}
+
+interface Where {
+  file: string;
+  line: number;
+}
+
+const at = (w: Where) => `${w.file}:${w.line}`;
+
+/**
+ * Parses a Wireshark dictionary (the main `dictionary.xml`, or one vendor fragment on its own) into
+ * dictionary data. `known` resolves grouped-AVP member names that the file itself does not define.
+ */
+export function parseWiresharkDictionary(path: string, known?: Dictionary): WiresharkParseResult {
+  const elements = readXmlWithEntities(path);
+  const warnings: string[] = [];
+
+  // Pass 1: vendor symbols and typedefns, which may be declared after (or in another file than) the AVPs
+  // that use them.
+  const vendorCodes = new Map<string, number>();
+  const vendors = new Map<number, VendorDef & Where>();
+  const typedefns = new Map<string, { parent?: string } & Where>();
+  walk(elements, (el) => {
+    if (el.name === 'vendor') {
+      const sym = attr(el, 'vendor-id');
+      const code = parseNumber(attr(el, 'code'));
+      if (sym === undefined || code === undefined) {
+        warnings.push(`${at(el)}: <vendor> without a usable vendor-id and code, ignored`);
+        return;
+      }
+      const prev = vendorCodes.get(sym);
+      if (prev !== undefined && prev !== code)
+        warnings.push(`${at(el)}: vendor ${sym} redefined as ${code} (was ${prev})`);
+      vendorCodes.set(sym, code);
+      // Vendor 0 is the IETF ("None" in Wireshark), not a vendor to register.
+      if (code !== 0) vendors.set(code, { id: code, name: attr(el, 'name') ?? sym, source: el.file, ...whereOf(el) });
+    } else if (el.name === 'typedefn') {
+      const name = attr(el, 'type-name');
+      if (name !== undefined) typedefns.set(name, { parent: attr(el, 'type-parent'), ...whereOf(el) });
+    }
+  });
+
+  const unknownTypes = new Set<string>();
+  const resolveType = (name: string, where: Where): DataType => {
+    const seen = new Set<string>();
+    for (let n: string | undefined = name; n !== undefined && !seen.has(n); n = typedefns.get(n)?.parent) {
+      const t = TYPE_NAMES[n];
+      if (t) return t;
+      seen.add(n);
+    }
+    if (!unknownTypes.has(name)) {
+      unknownTypes.add(name);
+      warnings.push(`${at(where)}: type ${name} does not resolve to a Diameter data type, using OctetString`);
+    }
+    return 'OctetString';
+  };
+
+  const resolveVendor = (sym: string | undefined): number | undefined => {
+    if (sym === undefined) return 0;
+    return vendorCodes.get(sym) ?? parseNumber(sym);
+  };
+
+  // Pass 2: applications, commands and AVPs, in document order so later duplicates replace earlier ones.
+  const applications = new Map<number, ApplicationDef & Where>();
+  const commands = new Map<string, CommandDef & Where>();
+  const avpsByKey = new Map<string, { def: AvpDef; members?: string[] } & Where>();
+
+  const visit = (els: XmlElement[], applicationId: number, vendorSym: string | undefined) => {
+    for (const el of els) {
+      switch (el.name) {
+        case 'dictionary':
+        case 'base':
+          visit(el.children, 0, undefined);
+          break;
+        case 'application': {
+          const id = parseNumber(attr(el, 'id'));
+          if (id === undefined) {
+            warnings.push(`${at(el)}: <application> without a usable id, ignored`);
+            break;
+          }
+          const old = applications.get(id);
+          const name = attr(el, 'name') ?? `Application ${id}`;
+          if (old && old.name !== name) warnings.push(`${at(el)}: application ${id} ${name} replaces ${old.name} (${at(old)})`);
+          // RFC 6733 §2.4: only the base accounting application is an accounting one; Wireshark does not say.
+          const kind = id === 3 ? 'acct' : id === 0xffffffff ? 'both' : 'auth';
+          applications.set(id, { id, name, kind, source: el.file, ...whereOf(el) });
+          visit(el.children, id, undefined);
+          break;
+        }
+        case 'vendor':
+          visit(el.children, applicationId, attr(el, 'vendor-id'));
+          break;
+        case 'command': {
+          const name = attr(el, 'name');
+          const code = parseNumber(attr(el, 'code'));
+          if (name === undefined || code === undefined) {
+            warnings.push(`${at(el)}: <command> without a usable name and code, ignored`);
+            break;
+          }
+          const key = `${code}/${applicationId}`;
+          const old = commands.get(key);
+          if (old) warnings.push(`${at(el)}: command ${code} ${name} replaces ${old.name} (${at(old)})`);
+          commands.set(key, {
+            code,
+            name,
+            // Wireshark gives no abbreviations; the long RFC-style names are unambiguous.
+            requestAbbrev: `${name}-Request`,
+            answerAbbrev: `${name}-Answer`,
+            applicationId,
+            // RFC 6733 §5.3.1/§5.4.1/§5.5.1: CER, DPR and DWR are never proxied; application commands are.
+            proxiable: !BASE_HOP_BY_HOP.has(code),
+            request: permissiveGrammar(),
+            answer: permissiveGrammar(),
+            source: el.file,
+            ...whereOf(el),
+          });
+          break;
+        }
+        case 'avp':
+          addAvp(el, vendorSym);
+          break;
+        case 'typedefn':
+          break;
+        default:
+          visit(el.children, applicationId, vendorSym);
+      }
+    }
+  };
+
+  const addAvp = (el: XmlElement, enclosingVendor: string | undefined) => {
+    const name = attr(el, 'name');
+    const code = parseNumber(attr(el, 'code'));
+    if (name === undefined || code === undefined) {
+      warnings.push(`${at(el)}: <avp> without a usable name and code, ignored`);
+      return;
+    }
+    // An AVP inside <vendor> without its own vendor-id belongs to that vendor.
+    const vendorSym = attr(el, 'vendor-id') ?? enclosingVendor;
+    const vendorId = resolveVendor(vendorSym);
+    if (vendorId === undefined) {
+      warnings.push(`${at(el)}: AVP ${name} ignored: vendor-id ${vendorSym} is not declared by any <vendor>`);
+      return;
+    }
+    const typeEl = el.children.find((c) => c.name === 'type');
+    const groupedEl = el.children.find((c) => c.name === 'grouped');
+    const typeName = typeEl && attr(typeEl, 'type-name');
+    let type: DataType;
+    if (groupedEl) type = 'Grouped';
+    else if (typeEl && typeName !== undefined) type = resolveType(typeName, typeEl);
+    else {
+      warnings.push(`${at(el)}: AVP ${name} has no type, using OctetString`);
+      type = 'OctetString';
+    }
+    const enums = new Map<number, string>();
+    for (const e of el.children) {
+      if (e.name !== 'enum') continue;
+      const value = parseNumber(attr(e, 'code'), true);
+      const enumName = attr(e, 'name');
+      if (enumName === undefined || value === undefined) {
+        warnings.push(`${at(e)}: <enum> without a usable name and code, ignored`);
+        continue;
+      }
+      enums.set(value, enumName);
+    }
+    const mandatory = flagRule(attr(el, 'mandatory'), el, warnings);
+    const prot = flagRule(attr(el, 'protected'), el, warnings);
+    const def: AvpDef = {
+      name,
+      code,
+      vendorId,
+      type,
+      mandatory,
+      protected: prot,
+      source: el.file,
+      ...(enums.size > 0 ? { enums } : {}),
+    };
+    const key = `${code}/${vendorId}`;
+    const old = avpsByKey.get(key);
+    if (old) warnings.push(`${at(el)}: AVP ${key} ${name} replaces ${old.def.name} (${at(old)})`);
+    const members = groupedEl?.children.filter((c) => c.name === 'gavp').map((c) => attr(c, 'name') ?? '');
+    avpsByKey.set(key, { def, members, ...whereOf(el) });
+  };
+
+  visit(elements, 0, undefined);
+
+  // One name, one AVP: when a name was given to two numbers, the later one keeps it.
+  const byName = new Map<string, { def: AvpDef; members?: string[] } & Where>();
+  for (const entry of avpsByKey.values()) {
+    const lower = entry.def.name.toLowerCase();
+    const old = byName.get(lower);
+    if (old) {
+      warnings.push(
+        `${at(entry)}: AVP name ${entry.def.name} (${entry.def.code}/${entry.def.vendorId}) replaces ` +
+          `${old.def.code}/${old.def.vendorId} (${at(old)})`,
+      );
+    }
+    byName.set(lower, entry);
+  }
+  // Document order of the survivors.
+  const survivors = [...avpsByKey.values()].filter((e) => byName.get(e.def.name.toLowerCase()) === e);
+
+  // Grouped member names, resolved against this file and the dictionary already loaded.
+  const canonicalName = (n: string) => byName.get(n.toLowerCase())?.def.name ?? known?.avpByName(n)?.name;
+  const avps = survivors.map(({ def, members, file, line }) => {
+    if (def.type !== 'Grouped') return def;
+    const names: string[] = [];
+    for (const m of members ?? []) {
+      const canonical = canonicalName(m);
+      if (canonical === undefined) warnings.push(`${file}:${line}: ${def.name} lists unknown AVP ${m}, left out`);
+      else if (!names.includes(canonical)) names.push(canonical);
+    }
+    return { ...def, grammar: permissiveGrammar(names) };
+  });
+
+  return {
+    data: {
+      vendors: [...vendors.values()].map(stripWhere),
+      applications: [...applications.values()].map(stripWhere),
+      avps,
+      commands: [...commands.values()].map(stripWhere),
+    },
+    warnings,
+  };
+}
+
+/** CER (257), DWR (280), DPR (282): hop-by-hop only. */
+const BASE_HOP_BY_HOP = new Set([257, 280, 282]);
+
+/** Attribute values with the stray spaces Wireshark's files have in places (`name="BSSID "`) removed. */
+function attr(el: XmlElement, key: string): string | undefined {
+  const v = el.attrs[key]?.trim();
+  return v ? v : undefined;
+}
+
+function whereOf(el: XmlElement): Where {
+  return { file: el.file, line: el.line };
+}
+
+function stripWhere<T extends Where>(x: T): Omit<T, 'file' | 'line'> {
+  const { file: _f, line: _l, ...rest } = x;
+  return rest;
+}
+
+function walk(els: XmlElement[], f: (el: XmlElement) => void): void {
+  for (const el of els) {
+    f(el);
+    walk(el.children, f);
+  }
+}
+
+/** Decimal or 0x-hex; enum codes may be negative (Enumerated is Integer32, RFC 6733 §4.3.1). */
+function parseNumber(s: string | undefined, signed = false): number | undefined {
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  const ok = signed ? /^-?(?:\d+|0x[0-9a-f]+)$/i : /^(?:\d+|0x[0-9a-f]+)$/i;
+  if (!ok.test(t)) return undefined;
+  const n = t.startsWith('-') ? -Number(t.slice(1)) : Number(t);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+function flagRule(value: string | undefined, where: Where, warnings: string[]): FlagRule {
+  if (value === undefined) return 'may'; // the DTD default
+  const rule = FLAG_RULES[value];
+  if (rule) return rule;
+  warnings.push(`${at(where)}: flag rule "${value}" is not must/may/mustnot/shouldnot, using may`);
+  return 'may';
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Merging into a dictionary that already holds definitions.
+// ---------------------------------------------------------------------------------------------------
+
+export interface MergeCounts {
+  vendors: number;
+  applications: number;
+  avps: number;
+  commands: number;
+  /** AVPs already known under the same name and number (new enum values may have been added). */
+  merged: number;
+}
+
+/**
+ * What to do when a Wireshark definition contradicts a loaded one (another name for the same AVP number,
+ * or a loaded AVP's name for another number). 'keep-loaded' (the default) keeps the loaded definition and
+ * reports the conflict as a warning: Wireshark's names are display labels and its own files differ from
+ * the RFCs in places (it calls AVP 50 Accounting-Multi-Session-Id, RFC 6733 §9.8.6 Acct-Multi-Session-Id),
+ * so a strict merge could never load Wireshark's dictionary on top of the built-in one. 'error' throws.
+ */
+export type WiresharkConflictPolicy = 'keep-loaded' | 'error';
+
+/**
+ * Adds Wireshark data to `dict`. Same name and number as a loaded definition = the same thing: the
+ * loaded one stays (it may carry a real grammar; Wireshark's types are chosen for display) and only
+ * enum values it lacks are added. Every other collision is a conflict naming both files, handled by
+ * `policy`.
+ */
+export function mergeWiresharkData(
+  dict: Dictionary,
+  data: Required<DictionaryData>,
+  warnings: string[],
+  policy: WiresharkConflictPolicy = 'keep-loaded',
+): MergeCounts {
+  const counts: MergeCounts = { vendors: 0, applications: 0, avps: 0, commands: 0, merged: 0 };
+  const out: Required<DictionaryData> = { vendors: [], applications: [], avps: [], commands: [] };
+  const conflict = (what: string, oldName: string, oldSource: string | undefined, newName: string, newSource: string | undefined) => {
+    const err = conflictError(what, oldName, oldSource, newName, newSource);
+    if (policy === 'error') throw err;
+    warnings.push(`${err.message.replace(/^DICTIONARY_CONFLICT: /, 'conflict: ')}; kept ${oldName}`);
+  };
+
+  for (const v of data.vendors) {
+    const old = dict.vendor(v.id);
+    if (!old) out.vendors.push(v);
+    else if (old.name !== v.name) warnings.push(`${v.source}: vendor ${v.id} ${v.name} is already known as ${old.name}, kept`);
+  }
+  for (const a of data.applications) {
+    const old = dict.application(a.id);
+    if (!old) out.applications.push(a);
+    else if (old.name !== a.name)
+      warnings.push(`${a.source}: application ${a.id} ${a.name} is already known as ${old.name}, kept`);
+  }
+
+  // Wireshark name (lower case) → the loaded name of the same AVP, or null when the Wireshark AVP is left out.
+  const renamed = new Map<string, string | null>();
+  for (const def of data.avps) {
+    const old = dict.avp(def.code, def.vendorId);
+    const label = `${def.code}${def.vendorId ? `/${def.vendorId}` : ''}`;
+    if (old) {
+      if (old.name.toLowerCase() !== def.name.toLowerCase()) {
+        conflict(`AVP ${label}`, old.name, old.source, def.name, def.source);
+        renamed.set(def.name.toLowerCase(), old.name);
+      } else if (old.type !== def.type) {
+        warnings.push(`${def.source}: AVP ${old.name} is ${def.type} there, keeping ${old.type} from ${old.source ?? '(unknown)'}`);
+      }
+      counts.merged++;
+      const extra = new Map([...(def.enums ?? [])].filter(([v]) => !old.enums?.has(v)));
+      if (extra.size > 0) out.avps.push({ ...old, enums: extra });
+      continue;
+    }
+    const sameName = dict.avpByName(def.name);
+    if (sameName) {
+      conflict(
+        `AVP name ${def.name}`,
+        `${sameName.code}/${sameName.vendorId}`,
+        sameName.source,
+        `${def.code}/${def.vendorId}`,
+        def.source,
+      );
+      renamed.set(def.name.toLowerCase(), null);
+      continue;
+    }
+    out.avps.push(def);
+    counts.avps++;
+  }
+  // Grouped members that were renamed or left out above.
+  if (renamed.size > 0) {
+    out.avps = out.avps.map((def) => {
+      if (!def.grammar || dict.avp(def.code, def.vendorId)) return def;
+      const optional = def.grammar.optional.flatMap((r) => {
+        const to = renamed.get(r.avp.toLowerCase());
+        return to === undefined ? [r] : to === null ? [] : [{ ...r, avp: to }];
+      });
+      return { ...def, grammar: { ...def.grammar, optional } };
+    });
+  }
+
+  for (const c of data.commands) {
+    const own = dict.command(c.code, c.applicationId);
+    if (own && own.applicationId === c.applicationId) {
+      if (own.name.toLowerCase() !== c.name.toLowerCase())
+        conflict(`command ${c.code} of application ${c.applicationId}`, own.name, own.source, c.name, c.source);
+      continue;
+    }
+    const named = dict.commandByName(c.name);
+    if (named) {
+      // The same command registered under another application (Wireshark puts base Accounting under 0),
+      // or another command of that name: the loaded one keeps the name either way.
+      if (named.code !== c.code)
+        warnings.push(`${c.source}: command ${c.name} (${c.code}) left out, the name is taken by command ${named.code}`);
+      continue;
+    }
+    out.commands.push(c);
+  }
+
+  // Every collision with the loaded dictionary was settled above; among Wireshark's own definitions
+  // the parse already let the later one win, so 'replace' changes nothing that was loaded before.
+  dict.add(out, { onConflict: 'replace' });
+  counts.vendors = out.vendors.length;
+  counts.applications = out.applications.length;
+  counts.commands = out.commands.length;
+  return counts;
+}
+
+function conflictError(
+  what: string,
+  oldName: string,
+  oldSource: string | undefined,
+  newName: string,
+  newSource: string | undefined,
+): DiameterError {
+  return new DiameterError(
+    'DICTIONARY_CONFLICT',
+    `${what} is defined as ${oldName} in ${oldSource ?? '(unknown)'} and as ${newName} in ${newSource ?? '(unknown)'}`,
+  );
+}

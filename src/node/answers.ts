@@ -1,0 +1,62 @@
+/**
+ * Building answers (RFC 6733 §6.2; base-protocol.md §9): same command code, application and ids as the
+ * request, R cleared, P copied, Session-Id first, Origin-Host/Realm of the answering node, Result-Code,
+ * every Proxy-Info copied in order. Protocol errors (3xxx) use the E bit and the answer-message grammar
+ * (§7.2); so do 5xxx errors that no application can put into its own answer (vector 12).
+ */
+import type { DiameterError } from '../codec/errors.js';
+import { FLAG_E, FLAG_P, type Avp, type Message } from '../codec/types.js';
+import { Code } from '../dictionary/codes.js';
+import { utf8Avp, type IdentityAvps } from './identity.js';
+
+/** A request's Session-Id AVP (top level), if any: echoed as its raw bytes. */
+export function sessionIdAvp(req: Message): Avp | undefined {
+  const a = req.avps;
+  for (let i = 0; i < a.length; i++) if (a[i]!.code === Code.SESSION_ID && a[i]!.vendorId === 0) return a[i];
+  return undefined;
+}
+
+function proxyInfos(req: Message): Avp[] {
+  const out: Avp[] = [];
+  for (const a of req.avps) if (a.code === Code.PROXY_INFO && a.vendorId === 0) out.push(a);
+  return out;
+}
+
+export interface AnswerOptions {
+  /** AVPs after Origin-Realm (command-specific). */
+  avps?: Avp[];
+  errorMessage?: string;
+  failedAvp?: Avp;
+  /** Sets the E bit (protocol error, answer-message grammar). */
+  error?: boolean;
+}
+
+export function buildAnswer(req: Message, id: IdentityAvps, resultCode: number, opts: AnswerOptions = {}): Message {
+  const avps: Avp[] = [];
+  const sid = sessionIdAvp(req);
+  if (sid) avps.push(sid);
+  avps.push(id.resultCode(resultCode), id.originHost, id.originRealm);
+  if (opts.avps) for (const a of opts.avps) avps.push(a);
+  if (opts.errorMessage) avps.push(utf8Avp(Code.ERROR_MESSAGE, opts.errorMessage, 0));
+  if (opts.failedAvp) avps.push({ code: Code.FAILED_AVP, flags: 0x40, vendorId: 0, avps: [opts.failedAvp] });
+  for (const p of proxyInfos(req)) avps.push(p);
+  return {
+    version: 1,
+    flags: (req.flags & FLAG_P) | (opts.error ? FLAG_E : 0),
+    commandCode: req.commandCode,
+    applicationId: req.applicationId,
+    hopByHopId: req.hopByHopId,
+    endToEndId: req.endToEndId,
+    avps,
+  };
+}
+
+/** Protocol-error and generic-error answers in the answer-message form (RFC 6733 §7.2), with E set. */
+export function buildErrorAnswer(req: Message, id: IdentityAvps, resultCode: number, errorMessage?: string, failedAvp?: Avp): Message {
+  return buildAnswer(req, id, resultCode, { error: true, errorMessage, failedAvp });
+}
+
+/** The answer for a DiameterError raised while decoding or validating `req`. */
+export function answerForError(req: Message, id: IdentityAvps, err: DiameterError, errorMessage?: string): Message {
+  return buildErrorAnswer(req, id, err.resultCode, errorMessage ?? err.message, err.failedAvp);
+}

@@ -1,0 +1,66 @@
+/**
+ * The local node's identity, as CEA/DWA/DPA and every answer carry it (RFC 6733 §5.3, §6.2).
+ * Constant AVPs are encoded once (DESIGN.md performance habits).
+ */
+import { encodeAvp } from '../codec/avp.js';
+import { AVP_M, type Avp } from '../codec/types.js';
+import { Writer } from '../codec/writer.js';
+import { Code } from '../dictionary/codes.js';
+
+export interface Identity {
+  originHost: string;
+  originRealm: string;
+  vendorId: number;
+  productName: string;
+  firmwareRevision?: number;
+  /** RFC 6733 §8.16: changes on every restart; default = start time in seconds. */
+  originStateId: number;
+}
+
+export const DEFAULT_IDENTITY: Identity = {
+  originHost: 'diamkit.localdomain',
+  originRealm: 'localdomain',
+  vendorId: 0,
+  productName: 'diamkit',
+  firmwareRevision: 1,
+  originStateId: Math.floor(Date.now() / 1000) >>> 0,
+};
+
+export function utf8Avp(code: number, s: string, flags = AVP_M): Avp {
+  return { code, flags, vendorId: 0, type: 'UTF8String', value: s };
+}
+export function u32Avp(code: number, n: number, flags = AVP_M): Avp {
+  return { code, flags, vendorId: 0, type: 'Unsigned32', value: n };
+}
+export function i32Avp(code: number, n: number, flags = AVP_M): Avp {
+  return { code, flags, vendorId: 0, type: 'Integer32', value: n };
+}
+
+/** Pre-encoded AVP: written as raw bytes on every answer. */
+export function preEncoded(avp: Avp): Avp {
+  const w = new Writer(64);
+  encodeAvp(w, avp);
+  const bytes = w.finish();
+  const hdr = avp.vendorId ? 12 : 8;
+  const len = (bytes[5]! << 16) | (bytes[6]! << 8) | bytes[7]!;
+  return { code: avp.code, flags: avp.flags, vendorId: avp.vendorId, data: bytes.subarray(hdr, len) };
+}
+
+/** The identity AVPs of every answer, encoded once. */
+export class IdentityAvps {
+  readonly originHost: Avp;
+  readonly originRealm: Avp;
+  readonly originStateId: Avp;
+  readonly resultSuccess: Avp;
+
+  constructor(readonly identity: Identity) {
+    this.originHost = preEncoded(utf8Avp(Code.ORIGIN_HOST, identity.originHost));
+    this.originRealm = preEncoded(utf8Avp(Code.ORIGIN_REALM, identity.originRealm));
+    this.originStateId = preEncoded(u32Avp(Code.ORIGIN_STATE_ID, identity.originStateId));
+    this.resultSuccess = preEncoded(u32Avp(Code.RESULT_CODE, 2001));
+  }
+
+  resultCode(code: number): Avp {
+    return code === 2001 ? this.resultSuccess : u32Avp(Code.RESULT_CODE, code);
+  }
+}

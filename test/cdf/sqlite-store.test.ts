@@ -1,0 +1,103 @@
+/**
+ * The SQLite store: the shared contract, plus what only a file database has — directory creation, pragmas,
+ * schema versioning, and surviving SIGKILL of the writing process (the durability an ACA 2001 promises).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { DiameterError } from '../../src/codec/errors.js';
+import { openStore } from '../../src/cdf/open-store.js';
+import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/cdf/sqlite-store.js';
+import { storeContract } from './store-contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'diamkit-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+storeContract('sqlite', async () => {
+  const path = join(dir, `contract-${++n}.db`);
+  return { store: new SqliteStore({ path }), reopen: () => new SqliteStore({ path }) };
+});
+
+describe('SqliteStore specifics', () => {
+  it('creates the missing directory, uses WAL and the chosen synchronous level, stamps user_version', async () => {
+    const path = join(dir, 'nested', 'deeper', 'cdf.db');
+    for (const level of ['NORMAL', 'FULL'] as const) {
+      const store = new SqliteStore({ path, synchronous: level });
+      await store.open();
+      assert.ok(existsSync(path));
+      // A second connection sees the settings kept in the file; synchronous is per connection.
+      const probe = new Database(path, { readonly: true });
+      assert.equal(probe.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(probe.pragma('user_version', { simple: true }), SQLITE_SCHEMA_VERSION);
+      probe.close();
+      assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: level, schemaVersion: SQLITE_SCHEMA_VERSION });
+      await store.close();
+    }
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    const path = join(dir, 'newer.db');
+    const db = new Database(path);
+    db.pragma(`user_version = ${SQLITE_SCHEMA_VERSION + 1}`);
+    db.close();
+    await assert.rejects(new SqliteStore({ path }).open(), (e: unknown) => {
+      assert.ok(e instanceof DiameterError);
+      assert.equal(e.code, 'STORE_SCHEMA_NEWER');
+      return true;
+    });
+  });
+
+  it('openStore treats anything but a postgres URL as a file path', async () => {
+    const path = join(dir, 'via-open-store.db');
+    const store = await openStore(path);
+    assert.equal(store.backend, 'sqlite');
+    assert.equal((await store.stats()).location, path);
+    await store.close();
+    assert.ok(existsSync(path));
+  });
+
+  it('keeps every acknowledged batch when the writing process is killed with SIGKILL', async () => {
+    const path = join(dir, 'crash.db');
+    const writer = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'sqlite-crash-writer.ts');
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, path], {
+      cwd: resolve(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const acked = new Set<string>();
+    let buffered = '';
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+    await new Promise<void>((resolveKill, rejectKill) => {
+      const timer = setTimeout(() => rejectKill(new Error('writer did not acknowledge 300 batches in 30 s')), 30_000);
+      child.stdout!.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const l of lines) if (l.startsWith('ack ')) acked.add(l.slice(4));
+        if (acked.size >= 300 && child.exitCode === null && !child.killed) {
+          // Killed mid-stream: more submits are in flight at this moment.
+          child.kill('SIGKILL');
+          clearTimeout(timer);
+          resolveKill();
+        }
+      });
+      child.on('exit', () => {
+        clearTimeout(timer);
+        if (acked.size < 300) rejectKill(new Error(`writer exited after ${acked.size} acks`));
+      });
+    });
+    assert.equal(await exited, 'SIGKILL');
+    const store = new SqliteStore({ path });
+    await store.open();
+    for (const id of acked) {
+      assert.equal(await store.countCdrs({ sessionId: id }), 1, `acknowledged ${id} survived`);
+      assert.ok(await store.getSession({ sessionId: id }), `session ${id} survived`);
+    }
+    await store.close();
+  });
+});
