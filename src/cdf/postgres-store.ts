@@ -31,6 +31,8 @@ import {
   checkSequenceRequest,
   clampLimit,
   openSessionConditions,
+  openSessionOrder,
+  exportPageSql,
   prepareBatch,
   sessionFromRow,
   storeError,
@@ -357,7 +359,7 @@ export class PostgresStore implements CdrStore {
     const where = openSessionConditions(query, bind);
     const limit = bind(clampLimit(query.limit, 1000, 100_000));
     const sql = `SELECT ${this.#sessionSelect} FROM ${this.#s}.sessions WHERE ${where.join(' AND ')}
-      ORDER BY session_id, sub_session_id LIMIT ${limit}`;
+      ORDER BY ${openSessionOrder(query)} LIMIT ${limit}`;
     return (await this.#read('listOpenSessions', sql, params)).map(sessionFromRow);
   }
 
@@ -400,13 +402,17 @@ export class PostgresStore implements CdrStore {
 
   async *exportCdrs(filter: CdrFilter = {}, options: PageOptions = {}): AsyncIterable<Cdr> {
     const pageSize = checkPageSize(options.pageSize);
-    let afterSeq = 0;
+    let last: ReadRow | undefined;
     for (;;) {
-      const { sql, params } = this.#cdrQuery({ ...filter, afterSeq, limit: pageSize, order: 'asc' });
+      const params: unknown[] = [];
+      const bind = (v: ColumnValue): string => (params.push(pgValue(v)), `$${params.length}`);
+      const { where, orderBy } = exportPageSql(filter, last, bind);
+      const sql = `SELECT ${this.#cdrSelect} FROM ${this.#s}.cdrs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${orderBy} LIMIT ${bind(pageSize)}`;
       const rows = await this.#read('exportCdrs', sql, params);
       for (const r of rows) yield cdrFromRow(r);
       if (rows.length < pageSize) return;
-      afterSeq = Number(rows[rows.length - 1]!.seq);
+      last = rows[rows.length - 1];
     }
   }
 

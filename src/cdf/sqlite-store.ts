@@ -37,6 +37,8 @@ import {
   checkSequenceRequest,
   clampLimit,
   openSessionConditions,
+  openSessionOrder,
+  exportPageSql,
   prepareBatch,
   sessionFromRow,
   storeError,
@@ -255,7 +257,7 @@ export class SqliteStore implements CdrStore {
     const params: unknown[] = [];
     const where = openSessionConditions(query, (v) => (params.push(sqlValue(v)), '?'));
     params.push(clampLimit(query.limit, 1000, 100_000));
-    const sql = `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY session_id, sub_session_id LIMIT ?`;
+    const sql = `SELECT * FROM sessions WHERE ${where.join(' AND ')} ORDER BY ${openSessionOrder(query)} LIMIT ?`;
     return this.#read('listOpenSessions', () => this.#stmt(sql).all(...params)).map(sessionFromRow);
   }
 
@@ -298,13 +300,17 @@ export class SqliteStore implements CdrStore {
 
   async *exportCdrs(filter: CdrFilter = {}, options: PageOptions = {}): AsyncIterable<Cdr> {
     const pageSize = checkPageSize(options.pageSize);
-    let afterSeq = 0;
+    let last: ReadRow | undefined;
     for (;;) {
-      const { sql, params } = this.#cdrQuery({ ...filter, afterSeq, limit: pageSize, order: 'asc' });
+      const params: unknown[] = [];
+      const bind = (v: ColumnValue): string => (params.push(sqlValue(v)), '?');
+      const { where, orderBy } = exportPageSql(filter, last, bind);
+      const sql = `SELECT * FROM cdrs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY ${orderBy} LIMIT ${bind(pageSize)}`;
       const rows = this.#read('exportCdrs', () => this.#stmt(sql).all(...params));
       for (const r of rows) yield cdrFromRow(r);
       if (rows.length < pageSize) return;
-      afterSeq = Number(rows[rows.length - 1]!.seq);
+      last = rows[rows.length - 1];
     }
   }
 

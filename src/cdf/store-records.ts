@@ -98,6 +98,7 @@ export function checkSession(s: AccountingSession, i: number): void {
   checkInt(s.partialSequence, `${w}.partialSequence`);
   if (typeof s.counters !== 'object' || s.counters === null) bad(`${w}.counters must be an object`);
   for (const [name, v] of Object.entries(s.counters)) {
+    checkText(name, `${w}.counters name`);
     if (typeof v !== 'bigint') bad(`${w}.counters.${name} must be a bigint`);
   }
   checkTextArray(s.anomalies, `${w}.anomalies`);
@@ -424,6 +425,13 @@ export function openSessionConditions(q: OpenSessionQuery, bind: (v: ColumnValue
   return out;
 }
 
+/** ORDER BY for listOpenSessions: overdue first for a supervision query (its index), else key order. */
+export function openSessionOrder(q: OpenSessionQuery): string {
+  return q.expiredBefore !== undefined
+    ? 'expires_at, session_id, sub_session_id'
+    : 'session_id, sub_session_id';
+}
+
 export function checkSequenceRequest(name: string, count: number): void {
   checkText(name, 'sequence name');
   if (!Number.isSafeInteger(count) || count < 1) bad(`sequence count ${count} must be a positive integer`);
@@ -433,4 +441,28 @@ export function checkPageSize(v: number | undefined): number {
   if (v === undefined) return 1000;
   if (!Number.isSafeInteger(v) || v < 1) bad(`pageSize ${v} must be a positive integer`);
   return v;
+}
+
+/** The column exportCdrs walks: seq, or the filter's time column when the filter has a time bound. */
+export function exportOrder(f: CdrFilter): 'seq' | 'created_at' | 'record_closing_time' {
+  if (f.since === undefined && f.until === undefined) return 'seq';
+  return f.timeField === 'recordClosingTime' ? 'record_closing_time' : 'created_at';
+}
+
+/**
+ * WHERE and ORDER BY of one export page. `last` is the final row of the previous page (keyset paging: a
+ * page continues where the last one ended, so an export of millions of rows reads each index entry once).
+ */
+export function exportPageSql(
+  f: CdrFilter,
+  last: ReadRow | undefined,
+  bind: (v: ColumnValue) => string,
+): { where: string[]; orderBy: string } {
+  const col = exportOrder(f);
+  const where = cdrConditions(f, bind);
+  if (last) {
+    const seq = bind(last.seq as ColumnValue);
+    where.push(col === 'seq' ? `seq > ${seq}` : `(${col}, seq) > (${bind(last[col] as ColumnValue)}, ${seq})`);
+  }
+  return { where, orderBy: col === 'seq' ? 'seq' : `${col}, seq` };
 }

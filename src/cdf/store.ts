@@ -114,7 +114,10 @@ export interface OpenSessionQuery {
   limit?: number;
   originHost?: string;
   sessionId?: string;
-  /** Only sessions whose expiresAt is before this instant (supervision, §5.5). */
+  /**
+   * Only sessions whose expiresAt is before this instant (supervision, §5.5); the result is then ordered
+   * by expiresAt, most overdue first, instead of by key.
+   */
   expiredBefore?: Date;
 }
 
@@ -173,7 +176,10 @@ export interface CdrStore {
   /** Every open session, in key order, fetched page by page (resume after a restart). */
   loadOpenSessions(options?: PageOptions): AsyncIterable<AccountingSession>;
   listCdrs(query?: CdrListQuery): Promise<Cdr[]>;
-  /** Every CDR matching the filter in seq order, fetched page by page. */
+  /**
+   * Every CDR matching the filter, fetched page by page: in seq order, or with a time bound (since/until)
+   * in (timeField, seq) order, so that each page continues an index range instead of sorting it again.
+   */
   exportCdrs(filter?: CdrFilter, options?: PageOptions): AsyncIterable<Cdr>;
   countCdrs(filter?: CdrFilter): Promise<number>;
   /**

@@ -10,6 +10,8 @@ import { DiameterNode, type NodeOptions } from '../node/node.js';
 import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
+import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
+import { RfApplication } from '../cdf/rf-application.js';
 
 export interface ServeOptions {
   host: string;
@@ -28,6 +30,12 @@ export interface ServeOptions {
   realm?: string[];
   allowPeer?: string[];
   multipleConnections?: boolean;
+  /** CDR store: a SQLite file path (default ./data/diamkit.db) or a postgres:// URL. */
+  store?: string;
+  /** Acct-Interim-Interval the CDF imposes, seconds. */
+  interimInterval?: string;
+  /** Run without the Rf application (a bare terminator). */
+  cdf?: boolean;
 }
 
 function port(v: string, flag: string): number {
@@ -62,6 +70,17 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   node.on('peer', (p: Peer) => {
     p.on('state', (from: string, to: string) => log.info({ peer: p.label, from, to }, 'peer state'));
   });
+  const cleanups: (() => Promise<void>)[] = [];
+  if (opts.cdf !== false) {
+    const store = await openStore(opts.store ?? DEFAULT_STORE_PATH);
+    const ii = opts.interimInterval === undefined ? undefined : Number(opts.interimInterval);
+    if (ii !== undefined && !(Number.isInteger(ii) && ii > 0)) throw new CliError(`--interim-interval: expected whole seconds > 0, got "${opts.interimInterval}"`);
+    const rf = new RfApplication({ store, dictionary: dict, settings: { interimInterval: ii } });
+    await rf.start();
+    node.register(rf.application());
+    cleanups.push(() => rf.stop(), () => store.close());
+    log.info({ store: store.backend, location: opts.store ?? DEFAULT_STORE_PATH, openSessions: rf.sessions.sessions.size }, 'CDF (Rf, application 3) ready');
+  }
   if (setup) await setup(node, log);
   const addr = await node.listen({ host: opts.host, port: port(opts.port, '--port') });
   log.info({ address: addr.address, port: addr.port, originHost: opts.originHost }, 'diamkit serving Diameter/TCP');
@@ -84,7 +103,8 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'stopping: DPR to every peer');
-    void node.stop().then(() => {
+    void node.stop().then(async () => {
+      for (const c of cleanups) await c().catch((e: Error) => log.error({ err: e.message }, 'cleanup failed'));
       log.info('stopped');
       log.flush();
       setTimeout(() => process.exit(0), 20);

@@ -11,7 +11,11 @@ import { extname } from 'node:path';
 import { DiameterError } from '../codec/errors.js';
 import type { Dictionary } from './dictionary.js';
 import { readUserDictionary } from './user-format.js';
-import { mergeWiresharkData, parseWiresharkDictionary, type WiresharkConflictPolicy } from './wireshark-xml.js';
+import {
+  mergeWiresharkData,
+  parseWiresharkDictionary,
+  type WiresharkConflictPolicy,
+} from './wireshark-xml.js';
 
 export type DictionaryFormat = 'wireshark-xml' | 'json' | 'yaml';
 
@@ -46,9 +50,14 @@ export function detectFormat(path: string): DictionaryFormat {
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   let head: string;
   try {
-    head = readFileSync(path, 'utf8').replace(/^\uFEFF/, '').trimStart();
+    head = readFileSync(path, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
   } catch (e) {
-    throw new DiameterError('DICTIONARY_BAD_FILE', `${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DiameterError(
+      'DICTIONARY_BAD_FILE',
+      `${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   if (head.startsWith('<')) return 'wireshark-xml';
   if (head.startsWith('{')) return 'json';
@@ -72,8 +81,9 @@ export function loadDictionaryFile(path: string, dict: Dictionary, options: Load
       vendors: (data.vendors ?? []).filter((v) => !dict.vendor(v.id)).length,
       applications: (data.applications ?? []).filter((a) => !dict.application(a.id)).length,
       avps: avps.length - merged,
-      commands: (data.commands ?? []).filter((c) => dict.command(c.code, c.applicationId)?.applicationId !== c.applicationId)
-        .length,
+      commands: (data.commands ?? []).filter(
+        (c) => dict.command(c.code, c.applicationId)?.applicationId !== c.applicationId,
+      ).length,
     };
     dict.add(data, { onConflict: 'error' });
     report = { file: path, format, added, merged, warnings: [] };
@@ -83,6 +93,10 @@ export function loadDictionaryFile(path: string, dict: Dictionary, options: Load
 }
 
 /** Loads the files in order; a later file may refer to names an earlier one defined. */
-export function loadDictionaries(paths: readonly string[], dict: Dictionary, options: LoadOptions = {}): LoadReport[] {
+export function loadDictionaries(
+  paths: readonly string[],
+  dict: Dictionary,
+  options: LoadOptions = {},
+): LoadReport[] {
   return paths.map((p) => loadDictionaryFile(p, dict, options));
 }

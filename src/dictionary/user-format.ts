@@ -106,7 +106,12 @@ export type UserFormat = 'json' | 'yaml';
  * Parses and checks a dictionary in our format. `known` is the dictionary it will be added to: names
  * the file refers to may come from there.
  */
-export function parseUserDictionary(text: string, file: string, format: UserFormat, known?: Dictionary): DictionaryData {
+export function parseUserDictionary(
+  text: string,
+  file: string,
+  format: UserFormat,
+  known?: Dictionary,
+): DictionaryData {
   const { value, doc, lines } = readText(text, file, format);
   const located = (issues: Issue[]): DiameterError => {
     const shown = issues.slice(0, 10).map((i) => {
@@ -142,7 +147,10 @@ export function readUserDictionary(path: string, format: UserFormat, known?: Dic
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new DiameterError('DICTIONARY_BAD_FILE', `${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`);
+    throw new DiameterError(
+      'DICTIONARY_BAD_FILE',
+      `${path}: cannot read: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   return parseUserDictionary(text, path, format, known);
 }
@@ -173,7 +181,10 @@ function readText(
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const { line, col } = lines.linePos(err.pos[0]);
-    throw new DiameterError('DICTIONARY_BAD_FILE', `${file}:${line}:${col}: not valid YAML: ${err.message.split('\n')[0]}`);
+    throw new DiameterError(
+      'DICTIONARY_BAD_FILE',
+      `${file}:${line}:${col}: not valid YAML: ${err.message.split('\n')[0]}`,
+    );
   }
   return { value: doc.toJS({ maxAliasCount: 100 }), doc, lines };
 }
@@ -181,7 +192,8 @@ function readText(
 /** The line of the deepest node on `path` that exists in the document (a missing key → its object). */
 function lineOf(doc: Document, lines: LineCounter, path: Path): number | undefined {
   for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    const node = doc.getIn(path.slice(0, n) as unknown[], true) as
+      { range?: [number, number, number] } | undefined;
     if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
   }
   return undefined;
@@ -208,7 +220,12 @@ function fieldName(path: Path): string {
 // Checked data → dictionary data.
 // ---------------------------------------------------------------------------------------------------
 
-function build(u: UserDictionary, file: string, known: Dictionary | undefined, issues: Issue[]): DictionaryData {
+function build(
+  u: UserDictionary,
+  file: string,
+  known: Dictionary | undefined,
+  issues: Issue[],
+): DictionaryData {
   const problem = (path: Path, message: string) => issues.push({ path, message });
 
   // Vendors: by id and by name, this file's first, then the ones the loaded dictionary knows.
@@ -217,23 +234,31 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
   const vendorIndex = new Map<number, number>();
   (u.vendors ?? []).forEach((v, i) => {
     const first = vendorIndex.get(v.id);
-    if (first !== undefined) problem(['vendors', i, 'id'], `vendor ${v.id} is already defined at vendors[${first}]`);
+    if (first !== undefined)
+      problem(['vendors', i, 'id'], `vendor ${v.id} is already defined at vendors[${first}]`);
     vendorIndex.set(v.id, i);
     vendorByName.set(v.name.toLowerCase(), v.id);
     vendors.push({ id: v.id, name: v.name, source: file });
   });
+  let knownVendors: Map<string, number> | undefined;
   const knownVendorByName = (name: string): number | undefined => {
     if (!known) return undefined;
-    // The Dictionary has no vendor index by name; the vendors it knows are those of its AVPs and id 0.
-    const ids = new Set([0, ...[...known.allAvps()].map((a) => a.vendorId)]);
-    for (const id of ids) if (known.vendor(id)?.name.toLowerCase() === name.toLowerCase()) return id;
-    return undefined;
+    if (!knownVendors) {
+      // The Dictionary has no vendor index by name; the vendors it knows are those of its AVPs and id 0.
+      knownVendors = new Map();
+      for (const id of new Set([0, ...[...known.allAvps()].map((a) => a.vendorId)])) {
+        const v = known.vendor(id);
+        if (v) knownVendors.set(v.name.toLowerCase(), id);
+      }
+    }
+    return knownVendors.get(name.toLowerCase());
   };
   const vendorOf = (ref: number | string | undefined, path: Path): number => {
     if (ref === undefined) return 0;
     if (typeof ref === 'number') return ref;
     const id = vendorByName.get(ref.toLowerCase()) ?? knownVendorByName(ref);
-    if (id === undefined) problem(path, `unknown vendor "${ref}" (give its number, or define it under vendors)`);
+    if (id === undefined)
+      problem(path, `unknown vendor "${ref}" (give its number, or define it under vendors)`);
     return id ?? 0;
   };
 
@@ -241,7 +266,8 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
   const appIndex = new Map<number, number>();
   (u.applications ?? []).forEach((a, i) => {
     const first = appIndex.get(a.id);
-    if (first !== undefined) problem(['applications', i, 'id'], `application ${a.id} is already defined at applications[${first}]`);
+    if (first !== undefined)
+      problem(['applications', i, 'id'], `application ${a.id} is already defined at applications[${first}]`);
     appIndex.set(a.id, i);
     applications.push({ id: a.id, name: a.name, kind: a.kind ?? 'auth', source: file });
   });
@@ -250,7 +276,8 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
     if (typeof ref === 'number') return ref;
     const own = applications.find((a) => a.name.toLowerCase() === ref.toLowerCase());
     const id = own?.id ?? known?.applicationByName(ref)?.id;
-    if (id === undefined) problem(path, `unknown application "${ref}" (give its id, or define it under applications)`);
+    if (id === undefined)
+      problem(path, `unknown application "${ref}" (give its id, or define it under applications)`);
     return id ?? 0;
   };
 
@@ -265,7 +292,8 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
     if (byKey !== undefined) problem(['avps', i, 'code'], `AVP ${key} is already defined at avps[${byKey}]`);
     avpKeyIndex.set(key, i);
     const byName = avpNameIndex.get(a.name.toLowerCase());
-    if (byName !== undefined) problem(['avps', i, 'name'], `AVP ${a.name} is already defined at avps[${byName}]`);
+    if (byName !== undefined)
+      problem(['avps', i, 'name'], `AVP ${a.name} is already defined at avps[${byName}]`);
     avpNameIndex.set(a.name.toLowerCase(), i);
   });
   const avpName = (name: string): string | undefined => {
@@ -292,11 +320,16 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
     if (prot !== undefined) def.protected = prot;
     if (a.enums !== undefined) {
       const range = ENUM_RANGES[a.type];
-      if (!range) problem([...path, 'enums'], `only Enumerated, Integer32 and Unsigned32 AVPs have enums (this one is ${a.type})`);
+      if (!range)
+        problem(
+          [...path, 'enums'],
+          `only Enumerated, Integer32 and Unsigned32 AVPs have enums (this one is ${a.type})`,
+        );
       const map = new Map<number, string>();
       for (const [name, value] of Object.entries(a.enums)) {
         const other = map.get(value);
-        if (other !== undefined) problem([...path, 'enums', name], `value ${value} is already given to ${other}`);
+        if (other !== undefined)
+          problem([...path, 'enums', name], `value ${value} is already given to ${other}`);
         if (range && (value < range[0] || value > range[1]))
           problem([...path, 'enums', name], `${value} is not a ${a.type} value (${range[0]}..${range[1]})`);
         map.set(value, name);
@@ -304,7 +337,8 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
       def.enums = map;
     }
     if (a.grammar !== undefined) {
-      if (a.type !== 'Grouped') problem([...path, 'grammar'], `only a Grouped AVP has a grammar (this one is ${a.type})`);
+      if (a.type !== 'Grouped')
+        problem([...path, 'grammar'], `only a Grouped AVP has a grammar (this one is ${a.type})`);
       def.grammar = grammarOf(a.grammar, [...path, 'grammar']);
     } else if (a.type === 'Grouped' && !prev?.grammar) {
       def.grammar = anyAvp();
@@ -320,12 +354,17 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
     const applicationId = applicationOf(c.application, [...path, 'application']);
     const key = `${c.code}/${applicationId}`;
     const first = cmdKeyIndex.get(key);
-    if (first !== undefined) problem([...path, 'code'], `command ${c.code} of application ${applicationId} is already defined at commands[${first}]`);
+    if (first !== undefined)
+      problem(
+        [...path, 'code'],
+        `command ${c.code} of application ${applicationId} is already defined at commands[${first}]`,
+      );
     cmdKeyIndex.set(key, i);
     for (const field of ['name', 'request', 'answer'] as const) {
       const lower = c[field].toLowerCase();
       const taken = cmdNameIndex.get(lower);
-      if (taken) problem([...path, field], `${c[field]} is already used by commands[${taken[0]}].${taken[1]}`);
+      if (taken)
+        problem([...path, field], `${c[field]} is already used by commands[${taken[0]}].${taken[1]}`);
       cmdNameIndex.set(lower, [i, field]);
     }
     const prev = known?.command(c.code, applicationId);
@@ -338,8 +377,12 @@ function build(u: UserDictionary, file: string, known: Dictionary | undefined, i
       applicationId,
       // RFC 6733 §3: application requests are proxiable unless the application says otherwise.
       proxiable: c.proxiable ?? same?.proxiable ?? true,
-      request: c.requestGrammar ? grammarOf(c.requestGrammar, [...path, 'requestGrammar']) : (same?.request ?? anyAvp()),
-      answer: c.answerGrammar ? grammarOf(c.answerGrammar, [...path, 'answerGrammar']) : (same?.answer ?? anyAvp()),
+      request: c.requestGrammar
+        ? grammarOf(c.requestGrammar, [...path, 'requestGrammar'])
+        : (same?.request ?? anyAvp()),
+      answer: c.answerGrammar
+        ? grammarOf(c.answerGrammar, [...path, 'answerGrammar'])
+        : (same?.answer ?? anyAvp()),
       source: file,
     });
   });
@@ -374,23 +417,31 @@ function readGrammar(
     try {
       one = parseCcf(text);
     } catch (e) {
-      problem(where, e instanceof DiameterError ? e.message.replace(/^DICTIONARY_BAD_FILE: /, '') : String(e));
+      problem(
+        where,
+        e instanceof DiameterError ? e.message.replace(/^DICTIONARY_BAD_FILE: /, '') : String(e),
+      );
       return;
     }
     for (const kind of ['fixed', 'required', 'optional'] as const) {
       for (const rule of one[kind]) {
         const name = avpName(rule.avp);
         if (name === undefined) {
-          problem(where, `unknown AVP ${rule.avp} (define it under avps, or load a dictionary that has it first)`);
+          problem(
+            where,
+            `unknown AVP ${rule.avp} (define it under avps, or load a dictionary that has it first)`,
+          );
           continue;
         }
         const first = seen.get(name.toLowerCase());
-        if (first !== undefined) problem(where, `${rule.avp} already appears at ${fieldName([...path, first])}`);
+        if (first !== undefined)
+          problem(where, `${rule.avp} already appears at ${fieldName([...path, first])}`);
         seen.set(name.toLowerCase(), j);
         out[kind].push({ ...rule, avp: name });
       }
     }
-    if (one.fixed.length + one.required.length + one.optional.length === 0) problem(where, 'not a grammar rule');
+    if (one.fixed.length + one.required.length + one.optional.length === 0)
+      problem(where, 'not a grammar rule');
   });
   return out;
 }

@@ -8,7 +8,8 @@
  *     Enumerated value the dictionary does not list (5004);
  *  2. step 6, per level, outer level first: a fixed-position AVP missing (5005) or out of its place (5008),
  *     a required AVP missing (5005), the first instance beyond a rule's maximum (5009), an AVP the grammar
- *     does not allow (5008); then the grouped AVPs of that level in message order, recursively.
+ *     does not allow (5008); then the grouped AVPs of that level in message order, recursively (for
+ *     Vendor-Specific-Application-Id, after its grammar: exactly one of Auth-/Acct-Application-Id).
  * Grouped AVPs are checked with their own grammar; one without a grammar in the dictionary is not looked
  * into (nothing to judge it by), nor is Failed-AVP (its children are copies of AVPs that failed elsewhere).
  * Unknown AVPs without the M bit are accepted everywhere (RFC 6733 §4.1).
@@ -96,12 +97,16 @@ interface Rule {
   def: AvpDef;
   min: number;
   max: number;
+  /** The compiled grammar of this AVP's children; null when they are not checked; undefined until first needed. */
+  child: Compiled | null | undefined;
 }
 
 interface Compiled {
   /** Fixed rules first (in order), then required, then optional; rules whose name is unknown are left out. */
   rules: Rule[];
   fixedCount: number;
+  /** Indices of the non-fixed rules with a minimum. */
+  required: number[];
   /** vendor 0: code → rule index. */
   ietf: Map<number, number>;
   /** other vendors: vendor → code → rule index. */
@@ -138,6 +143,7 @@ function build(dict: Dictionary, g: Grammar): Compiled {
   const c: Compiled = {
     rules: [],
     fixedCount: 0,
+    required: [],
     ietf: new Map(),
     vendors: new Map(),
     any: undefined,
@@ -159,13 +165,23 @@ function build(dict: Dictionary, g: Grammar): Compiled {
     }
     if (byCode.has(def.code)) return; // the same AVP under two spellings: the first rule wins
     byCode.set(def.code, c.rules.length);
-    c.rules.push({ def, min, max });
     if (fixed) c.fixedCount++;
+    else if (min > 0) c.required.push(c.rules.length);
+    c.rules.push({ def, min, max, child: undefined });
   };
   for (const r of g.fixed) add(r.avp, r.min, r.max, true);
   for (const r of [...g.required, ...g.optional]) add(r.avp, r.min, r.max, false);
   c.counts = new Uint32Array(c.rules.length);
   return c;
+}
+
+/**
+ * How a Grouped AVP's children are checked: with its grammar, except Failed-AVP (copies of AVPs that failed
+ * elsewhere) and AVPs the dictionary gives no grammar (nothing to judge them by).
+ */
+function childGrammar(dict: Dictionary, def: AvpDef): Compiled | null {
+  if (def.type !== 'Grouped' || !def.grammar || (def.code === FAILED_AVP && def.vendorId === 0)) return null;
+  return compile(dict, def.grammar);
 }
 
 function ruleIndex(c: Compiled, a: Avp): number | undefined {
@@ -230,9 +246,12 @@ class Walker {
       const a = avps[i]!;
       const ri = ruleIndex(c, a);
       let def: AvpDef | undefined;
+      let child: Compiled | null | undefined;
       if (ri !== undefined) {
         const rule = c.rules[ri]!;
         def = rule.def;
+        child = rule.child;
+        if (child === undefined) child = rule.child = childGrammar(this.dict, def);
         const n = ++counts[ri]!;
         if (n > rule.max) {
           if (rule.max === 0) {
@@ -256,6 +275,7 @@ class Walker {
           continue;
         }
         others++;
+        child = childGrammar(this.dict, def);
         const any = c.any;
         if (!any || any.max === 0) {
           // Known, but the grammar neither lists it nor has `* [ AVP ]`.
@@ -285,15 +305,13 @@ class Walker {
         }
       }
 
-      if (
-        def.type === 'Grouped' &&
-        def.grammar &&
-        a.avps &&
-        !(def.code === FAILED_AVP && def.vendorId === 0)
-      ) {
+      if (child && a.avps) {
         this.outerAvps.push(a);
         this.outerDefs.push(def);
-        const e = this.level(a.avps, compile(this.dict, def.grammar));
+        let e = this.level(a.avps, child);
+        if (!e && !this.fatal && def.code === VENDOR_SPECIFIC_APPLICATION_ID && def.vendorId === 0) {
+          e = this.vendorSpecificApplicationIdError(a.avps);
+        }
         this.outerAvps.pop();
         this.outerDefs.pop();
         if (this.fatal) return undefined;
@@ -306,7 +324,6 @@ class Walker {
       this.missingError(c, counts, others) ??
       (tooMany && this.error('AVP_TOO_MANY', undefined, tooManyDef!, [tooMany])) ??
       (notAllowed && this.error('AVP_NOT_ALLOWED', undefined, notAllowedDef!, [notAllowed])) ??
-      this.vendorSpecificApplicationIdError(avps) ??
       nested
     );
   }
@@ -336,9 +353,10 @@ class Walker {
   }
 
   private missingError(c: Compiled, counts: Uint32Array, others: number): DiameterError | undefined {
-    for (let ri = c.fixedCount; ri < c.rules.length; ri++) {
-      const rule = c.rules[ri]!;
-      if (counts[ri]! < rule.min) return this.missing(rule.def);
+    const required = c.required;
+    for (let k = 0; k < required.length; k++) {
+      const rule = c.rules[required[k]!]!;
+      if (counts[required[k]!]! < rule.min) return this.missing(rule.def);
     }
     if (c.any && others < c.any.min) {
       return new DiameterError('AVP_MISSING', `at least ${c.any.min} AVP(s) required`, {
@@ -351,10 +369,9 @@ class Walker {
   /**
    * RFC 6733 §6.11 via base-protocol.md §6.1: Vendor-Specific-Application-Id carries exactly one of
    * Auth-/Acct-Application-Id. Neither → 5005 with an example of each; both → 5009 with both as received.
+   * Called with the Vendor-Specific-Application-Id on top of the enclosing stack, after its grammar passed.
    */
   private vendorSpecificApplicationIdError(avps: readonly Avp[]): DiameterError | undefined {
-    const outer = this.outerDefs[this.outerDefs.length - 1];
-    if (!outer || outer.code !== VENDOR_SPECIFIC_APPLICATION_ID || outer.vendorId !== 0) return undefined;
     const auth = avps.find((a) => a.code === AUTH_APPLICATION_ID && a.vendorId === 0);
     const acct = avps.find((a) => a.code === ACCT_APPLICATION_ID && a.vendorId === 0);
     if (auth && acct) {

@@ -14,8 +14,9 @@
  * - within one Wireshark dictionary a later definition replaces an earlier one, with a warning;
  * - against the dictionary already loaded (built-in, earlier files), a definition with the same name
  *   and number is the same thing and merges (the earlier definition is kept, only new enum values are
- *   added); a different name for the same number, or the same name for another number, is a
- *   DICTIONARY_CONFLICT naming both files;
+ *   added); a different name for the same number, or the same name for another number, is a conflict
+ *   naming both files, reported as a warning with the loaded definition kept (or thrown as
+ *   DICTIONARY_CONFLICT, by choice: see WiresharkConflictPolicy);
  * - commands and grouped AVPs get permissive grammars (`*[ AVP ]`), since Wireshark gives none.
  */
 import { readFileSync } from 'node:fs';
@@ -161,7 +162,8 @@ class XmlReader {
       if (!entity) return fail(amp, `entity &${name}; is not declared`);
       if (stack.length > MAX_ENTITY_DEPTH) fail(amp, `entities nest deeper than ${MAX_ENTITY_DEPTH}`);
       if (entity.kind === 'system') {
-        if (stack.includes(resolvePath(entity.path))) fail(amp, `entity &${name}; includes itself (${entity.path})`);
+        if (stack.includes(resolvePath(entity.path)))
+          fail(amp, `entity &${name}; includes itself (${entity.path})`);
         for (const el of this.readFile(entity.path, stack)) append(el);
       } else {
         for (const el of this.parse(entity.text, entity.file, [...stack, `&${name};`])) append(el);
@@ -170,11 +172,17 @@ class XmlReader {
   }
 
   /** `<!DOCTYPE name [ … ]>`: records `<!ENTITY>` declarations, skips everything else. */
-  private readDoctype(text: string, start: number, file: string, fail: (offset: number, msg: string) => never): number {
+  private readDoctype(
+    text: string,
+    start: number,
+    file: string,
+    fail: (offset: number, msg: string) => never,
+  ): number {
     let i = start + '<!DOCTYPE'.length;
     // External id and name: up to '[' or '>', skipping quoted literals.
     for (; i < text.length && text[i] !== '[' && text[i] !== '>'; i++) {
-      if (text[i] === '"' || text[i] === "'") i = closingQuote(text, i, () => fail(start, 'unterminated literal in DOCTYPE'));
+      if (text[i] === '"' || text[i] === "'")
+        i = closingQuote(text, i, () => fail(start, 'unterminated literal in DOCTYPE'));
     }
     if (text[i] === '[') {
       i++;
@@ -200,7 +208,10 @@ class XmlReader {
             if (sys !== undefined) {
               // XML 1.0 §4.2.2: a relative system identifier is relative to the declaring file.
               const target = unquote(sys);
-              this.entities.set(name!, { kind: 'system', path: isAbsolute(target) ? target : join(dirname(file), target) });
+              this.entities.set(name!, {
+                kind: 'system',
+                path: isAbsolute(target) ? target : join(dirname(file), target),
+              });
             } else {
               this.entities.set(name!, { kind: 'text', text: unquote(literal!), file });
             }
@@ -209,7 +220,8 @@ class XmlReader {
         } else if (text[i] === '<') {
           // <!ELEMENT>, <!ATTLIST>, <!NOTATION>: skip to the closing '>' outside quotes.
           for (i++; i < text.length && text[i] !== '>'; i++) {
-            if (text[i] === '"' || text[i] === "'") i = closingQuote(text, i, () => fail(i, 'unterminated literal'));
+            if (text[i] === '"' || text[i] === "'")
+              i = closingQuote(text, i, () => fail(i, 'unterminated literal'));
           }
           i++;
         } else if (text[i] === '%') {
@@ -316,7 +328,12 @@ const TYPE_NAMES: Record<string, DataType> = {
 };
 
 /** Wireshark's four-valued flag rules onto ours; "should not" is not set when we encode, like "may". */
-const FLAG_RULES: Record<string, FlagRule> = { must: 'must', may: 'may', mustnot: 'mustnot', shouldnot: 'may' };
+const FLAG_RULES: Record<string, FlagRule> = {
+  must: 'must',
+  may: 'may',
+  mustnot: 'mustnot',
+  shouldnot: 'may',
+};
 
 /** A grammar that allows any AVP: what Wireshark's missing grammars and gavp lists amount to. */
 export function permissiveGrammar(named: string[] = []): Grammar {
@@ -366,7 +383,8 @@ export function parseWiresharkDictionary(path: string, known?: Dictionary): Wire
         warnings.push(`${at(el)}: vendor ${sym} redefined as ${code} (was ${prev})`);
       vendorCodes.set(sym, code);
       // Vendor 0 is the IETF ("None" in Wireshark), not a vendor to register.
-      if (code !== 0) vendors.set(code, { id: code, name: attr(el, 'name') ?? sym, source: el.file, ...whereOf(el) });
+      if (code !== 0)
+        vendors.set(code, { id: code, name: attr(el, 'name') ?? sym, source: el.file, ...whereOf(el) });
     } else if (el.name === 'typedefn') {
       const name = attr(el, 'type-name');
       if (name !== undefined) typedefns.set(name, { parent: attr(el, 'type-parent'), ...whereOf(el) });
@@ -413,8 +431,10 @@ export function parseWiresharkDictionary(path: string, known?: Dictionary): Wire
           }
           const old = applications.get(id);
           const name = attr(el, 'name') ?? `Application ${id}`;
-          if (old && old.name !== name) warnings.push(`${at(el)}: application ${id} ${name} replaces ${old.name} (${at(old)})`);
-          // RFC 6733 §2.4: only the base accounting application is an accounting one; Wireshark does not say.
+          if (old && old.name !== name)
+            warnings.push(`${at(el)}: application ${id} ${name} replaces ${old.name} (${at(old)})`);
+          // Wireshark does not say auth or acct. Of the ids RFC 6733 §2.4 assigns, 3 is base accounting and
+          // 0xffffffff relay; anything else is taken as an auth application, the common case.
           const kind = id === 3 ? 'acct' : id === 0xffffffff ? 'both' : 'auth';
           applications.set(id, { id, name, kind, source: el.file, ...whereOf(el) });
           visit(el.children, id, undefined);
@@ -539,7 +559,8 @@ export function parseWiresharkDictionary(path: string, known?: Dictionary): Wire
     const names: string[] = [];
     for (const m of members ?? []) {
       const canonical = canonicalName(m);
-      if (canonical === undefined) warnings.push(`${file}:${line}: ${def.name} lists unknown AVP ${m}, left out`);
+      if (canonical === undefined)
+        warnings.push(`${file}:${line}: ${def.name} lists unknown AVP ${m}, left out`);
       else if (!names.includes(canonical)) names.push(canonical);
     }
     return { ...def, grammar: permissiveGrammar(names) };
@@ -635,7 +656,13 @@ export function mergeWiresharkData(
 ): MergeCounts {
   const counts: MergeCounts = { vendors: 0, applications: 0, avps: 0, commands: 0, merged: 0 };
   const out: Required<DictionaryData> = { vendors: [], applications: [], avps: [], commands: [] };
-  const conflict = (what: string, oldName: string, oldSource: string | undefined, newName: string, newSource: string | undefined) => {
+  const conflict = (
+    what: string,
+    oldName: string,
+    oldSource: string | undefined,
+    newName: string,
+    newSource: string | undefined,
+  ) => {
     const err = conflictError(what, oldName, oldSource, newName, newSource);
     if (policy === 'error') throw err;
     warnings.push(`${err.message.replace(/^DICTIONARY_CONFLICT: /, 'conflict: ')}; kept ${oldName}`);
@@ -644,7 +671,8 @@ export function mergeWiresharkData(
   for (const v of data.vendors) {
     const old = dict.vendor(v.id);
     if (!old) out.vendors.push(v);
-    else if (old.name !== v.name) warnings.push(`${v.source}: vendor ${v.id} ${v.name} is already known as ${old.name}, kept`);
+    else if (old.name !== v.name)
+      warnings.push(`${v.source}: vendor ${v.id} ${v.name} is already known as ${old.name}, kept`);
   }
   for (const a of data.applications) {
     const old = dict.application(a.id);
@@ -662,8 +690,12 @@ export function mergeWiresharkData(
       if (old.name.toLowerCase() !== def.name.toLowerCase()) {
         conflict(`AVP ${label}`, old.name, old.source, def.name, def.source);
         renamed.set(def.name.toLowerCase(), old.name);
-      } else if (old.type !== def.type) {
-        warnings.push(`${def.source}: AVP ${old.name} is ${def.type} there, keeping ${old.type} from ${old.source ?? '(unknown)'}`);
+        continue;
+      }
+      if (old.type !== def.type) {
+        warnings.push(
+          `${def.source}: AVP ${old.name} is ${def.type} there, keeping ${old.type} from ${old.source ?? '(unknown)'}`,
+        );
       }
       counts.merged++;
       const extra = new Map([...(def.enums ?? [])].filter(([v]) => !old.enums?.has(v)));
@@ -701,7 +733,13 @@ export function mergeWiresharkData(
     const own = dict.command(c.code, c.applicationId);
     if (own && own.applicationId === c.applicationId) {
       if (own.name.toLowerCase() !== c.name.toLowerCase())
-        conflict(`command ${c.code} of application ${c.applicationId}`, own.name, own.source, c.name, c.source);
+        conflict(
+          `command ${c.code} of application ${c.applicationId}`,
+          own.name,
+          own.source,
+          c.name,
+          c.source,
+        );
       continue;
     }
     const named = dict.commandByName(c.name);
@@ -709,7 +747,9 @@ export function mergeWiresharkData(
       // The same command registered under another application (Wireshark puts base Accounting under 0),
       // or another command of that name: the loaded one keeps the name either way.
       if (named.code !== c.code)
-        warnings.push(`${c.source}: command ${c.name} (${c.code}) left out, the name is taken by command ${named.code}`);
+        warnings.push(
+          `${c.source}: command ${c.name} (${c.code}) left out, the name is taken by command ${named.code}`,
+        );
       continue;
     }
     out.commands.push(c);

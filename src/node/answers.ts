@@ -35,7 +35,10 @@ export function buildAnswer(req: Message, id: IdentityAvps, resultCode: number, 
   const avps: Avp[] = [];
   const sid = sessionIdAvp(req);
   if (sid) avps.push(sid);
-  avps.push(id.resultCode(resultCode), id.originHost, id.originRealm);
+  // Command answers lead with Result-Code (vectors 02, 04, 06, 10); the E-bit answer-message form follows
+  // its grammar's order, Origin-Host and Origin-Realm before Result-Code (RFC 6733 §7.2; vectors 09, 12).
+  if (opts.error) avps.push(id.originHost, id.originRealm, id.resultCode(resultCode));
+  else avps.push(id.resultCode(resultCode), id.originHost, id.originRealm);
   if (opts.avps) for (const a of opts.avps) avps.push(a);
   if (opts.errorMessage) avps.push(utf8Avp(Code.ERROR_MESSAGE, opts.errorMessage, 0));
   if (opts.failedAvp) avps.push({ code: Code.FAILED_AVP, flags: 0x40, vendorId: 0, avps: [opts.failedAvp] });

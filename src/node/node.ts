@@ -18,7 +18,7 @@ import { Connection, type ConnectionOptions } from '../peer/connection.js';
 import { channels } from '../peer/diagnostics.js';
 import { Peer, type PeerHost } from '../peer/peer.js';
 import { CER_WAIT_DEFAULT_MS } from '../peer/timers.js';
-import { answerForError, buildAnswer, buildErrorAnswer } from './answers.js';
+import { answerForError, buildErrorAnswer } from './answers.js';
 import { DuplicateCache, withHopByHop } from './duplicates.js';
 import { EndToEndGenerator } from './end-to-end.js';
 import { HandlerRegistry, type Application } from './handlers.js';

@@ -45,6 +45,8 @@ interface Pending {
   resolve: (m: Message) => void;
   reject: (e: Error) => void;
   deadline: number;
+  /** The request's own timeout (for the error message). */
+  timeoutMs: number;
   request: Message;
 }
 
@@ -72,6 +74,7 @@ export class Connection {
   readonly requestTimeoutMs: number;
   private readonly highWaterMark: number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepTick = 0;
   private corked = false;
   private closed = false;
   private paused = false;
@@ -178,8 +181,8 @@ export class Connection {
     if (!opts.keepHopByHop) msg.hopByHopId = this.nextHopByHop();
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<Message>((resolve, reject) => {
-      this.pending.set(msg.hopByHopId, { resolve, reject, deadline: Date.now() + timeoutMs, request: msg });
-      this.armSweep();
+      this.pending.set(msg.hopByHopId, { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, request: msg });
+      this.armSweep(timeoutMs);
       this.sendMessage(msg);
     });
   }
@@ -205,10 +208,15 @@ export class Connection {
     return reqs;
   }
 
-  // One timer per connection sweeps expired requests, instead of a timer per request.
-  private armSweep(): void {
-    if (this.sweepTimer) return;
-    const tick = Math.max(10, Math.min(250, this.requestTimeoutMs / 4));
+  // One timer per connection sweeps expired requests, instead of a timer per request. Its period is a
+  // quarter of the shortest timeout in use (10–250 ms), so a short per-request timeout is kept closely.
+  private armSweep(timeoutMs: number): void {
+    const tick = Math.max(10, Math.min(250, timeoutMs / 4));
+    if (this.sweepTimer) {
+      if (tick >= this.sweepTick) return;
+      clearInterval(this.sweepTimer);
+    }
+    this.sweepTick = tick;
     this.sweepTimer = setInterval(() => this.sweep(), tick);
     this.sweepTimer.unref();
   }
@@ -219,7 +227,7 @@ export class Connection {
       if (p.deadline > now) continue;
       this.pending.delete(hbh);
       this.stats.timeouts++;
-      p.reject(new RequestTimeoutError(hbh, this.requestTimeoutMs));
+      p.reject(new RequestTimeoutError(hbh, p.timeoutMs));
     }
     if (this.pending.size === 0 && this.sweepTimer) {
       clearInterval(this.sweepTimer);

@@ -284,7 +284,8 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
           kind: i % 2 === 0 ? 'ims' : 'pgw',
           originHost: i < 20 ? 'a.example' : 'b.example',
           createdAt: at(100 + i),
-          recordClosingTime: at(1000 - i),
+          // Pairs share a closing time, so a time-ordered export meets ties at page boundaries.
+          recordClosingTime: at(1000 - Math.floor(i / 2)),
         }),
       );
 
@@ -359,6 +360,23 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       );
       // A page size dividing the total exactly must not lose or repeat the last page.
       assert.equal((await collect(store.exportCdrs({}, { pageSize: 10 }))).length, 30);
+      // With a time bound the export walks that time, ties in insertion order.
+      const byClosing = all
+        .map((c, i) => ({ c, i }))
+        .filter(({ c }) => +c.recordClosingTime >= +at(990))
+        .sort((a, b) => +a.c.recordClosingTime - +b.c.recordClosingTime || a.i - b.i)
+        .map(({ c }) => c.id);
+      assert.equal(byClosing.length, 22);
+      assert.deepEqual(
+        (await collect(store.exportCdrs({ timeField: 'recordClosingTime', since: at(990) }, { pageSize: 3 }))).map(
+          (c) => c.id,
+        ),
+        byClosing,
+      );
+      assert.deepEqual(
+        (await collect(store.exportCdrs({ since: at(100), until: at(125) }, { pageSize: 4 }))).map((c) => c.id),
+        all.slice(0, 25).map((c) => c.id),
+      );
     });
 
     it('lists open sessions by origin host, Session-Id and supervision deadline', async (t) => {
@@ -375,7 +393,11 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       const key = (s: AccountingSession): string => `${s.sessionId}/${s.subSessionId ?? ''}`;
       assert.deepEqual((await store.listOpenSessions({ originHost: 'h1' })).map(key).sort(), ['o1/', 'o2/', 'o2/9']);
       assert.deepEqual((await store.listOpenSessions({ sessionId: 'o2' })).map(key).sort(), ['o2/', 'o2/9']);
-      assert.deepEqual((await store.listOpenSessions({ expiredBefore: at(15) })).map(key).sort(), ['o1/', 'o3/']);
+      assert.deepEqual(
+        (await store.listOpenSessions({ expiredBefore: at(15) })).map(key),
+        ['o3/', 'o1/'],
+        'most overdue first',
+      );
       assert.equal((await store.listOpenSessions({ limit: 2 })).length, 2);
       const st = await store.stats();
       assert.deepEqual([st.openSessions, st.closedSessions], [4, 1]);

@@ -41,7 +41,11 @@ function cli(args: string[], input?: string | Buffer): Promise<Run> {
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
     });
     child.stdin.end(input ?? '');
   });
@@ -201,7 +205,10 @@ describe('bad input: one line naming what and where, exit status 2', { concurren
 
   test('encode: an unknown AVP name, with its path', async () => {
     const line = oneLineError(
-      await cli(['encode', '-'], JSON.stringify({ command: 'DWR', avps: [{ 'Origin-Host': 'a' }, { 'Origin-Hots': 'b' }] })),
+      await cli(
+        ['encode', '-'],
+        JSON.stringify({ command: 'DWR', avps: [{ 'Origin-Host': 'a' }, { 'Origin-Hots': 'b' }] }),
+      ),
     );
     assert.match(line, /Origin-Hots/);
     assert.match(line, /avps\[1\]/);

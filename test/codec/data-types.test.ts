@@ -27,10 +27,6 @@ function dec(type: DataType, hex: string): AvpValue {
   return DATA_CODECS[type].decode(Buffer.from(hex, 'hex'));
 }
 
-function decBytes(type: DataType, b: Uint8Array): AvpValue {
-  return DATA_CODECS[type].decode(Buffer.from(b));
-}
-
 /** Asserts that decoding `hex` as `type` raises a ValueError with `code`. */
 function rejects(type: DataType, hex: string, code: string): void {
   assert.throws(
@@ -352,7 +348,15 @@ describe('DiameterURI (RFC 6733 §4.3.1)', () => {
     const u = dec('DiameterURI', Buffer.from(text).toString('hex')) as DiameterUri;
     assert.equal(u.host, 'cdf.example.net');
     assert.equal(u.port, 3868);
-    assert.equal(enc('DiameterURI', { scheme: 'aaas', host: 'a.example', port: 5868, protocol: 'diameter' } as DiameterUri), Buffer.from('aaas://a.example:5868;protocol=diameter').toString('hex'));
+    assert.equal(
+      enc('DiameterURI', {
+        scheme: 'aaas',
+        host: 'a.example',
+        port: 5868,
+        protocol: 'diameter',
+      } as DiameterUri),
+      Buffer.from('aaas://a.example:5868;protocol=diameter').toString('hex'),
+    );
     rejects('DiameterURI', Buffer.from('http://x').toString('hex'), 'AVP_BAD_VALUE');
     rejects('DiameterURI', 'c328', 'AVP_BAD_UTF8');
     refuses('DiameterURI', 'cdf.example.net');

@@ -47,7 +47,10 @@ function header(length: number, version = 1): Buffer {
 describe('Framer: chunking does not matter', () => {
   test('there are vectors to frame', () => {
     assert.equal(vectors.length, 12);
-    assert.equal(stream.length, vectors.reduce((n, v) => n + v.bytes.length, 0));
+    assert.equal(
+      stream.length,
+      vectors.reduce((n, v) => n + v.bytes.length, 0),
+    );
   });
 
   test('all vectors in one chunk → every frame at once, as views of the chunk', () => {
@@ -108,7 +111,7 @@ describe('Framer: chunking does not matter', () => {
     for (let round = 0; round < 200; round++) {
       const f = new Framer();
       const chunks: Buffer[] = [];
-      for (let o = 0; o < stream.length; ) {
+      for (let o = 0; o < stream.length;) {
         const n = 1 + Math.floor(rnd() * 300);
         chunks.push(stream.subarray(o, o + n));
         o += n;
@@ -139,7 +142,8 @@ describe('Framer: chunking does not matter', () => {
     // Frames assembled from held octets must not share memory the framer later reuses.
     const f = new Framer();
     const frames: Buffer[] = [];
-    for (let o = 0; o < stream.length; o += 70) frames.push(...f.push(Buffer.from(stream.subarray(o, o + 70))));
+    for (let o = 0; o < stream.length; o += 70)
+      frames.push(...f.push(Buffer.from(stream.subarray(o, o + 70))));
     assert.deepEqual(hexes(frames), expected);
   });
 });
@@ -173,7 +177,10 @@ describe('Framer: maximum message length, checked before buffering', () => {
     const dwr = vectors.find((v) => v.name === '03-dwr')!;
     assert.equal(dwr.bytes.length, 76);
     assert.deepEqual(hexes(new Framer(76).push(Buffer.from(dwr.bytes))), [dwr.hex]);
-    assert.throws(() => new Framer(75).push(Buffer.from(dwr.bytes)), isFramingError('FRAME_TOO_LONG', 5015, 0));
+    assert.throws(
+      () => new Framer(75).push(Buffer.from(dwr.bytes)),
+      isFramingError('FRAME_TOO_LONG', 5015, 0),
+    );
   });
 
   test('while waiting for a large but allowed message only its octets so far are held', () => {

@@ -62,7 +62,13 @@ for (const v of vectors) {
       const m = decodeMessage(v.bytes, dict.resolve);
       // Drop the raw views so the encoder must work from the typed values and children.
       const strip = (avps: Avp[]): Avp[] =>
-        avps.map((a) => (a.avps ? { ...a, data: undefined, avps: strip(a.avps) } : a.value !== undefined ? { ...a, data: undefined } : a));
+        avps.map((a) =>
+          a.avps
+            ? { ...a, data: undefined, avps: strip(a.avps) }
+            : a.value !== undefined
+              ? { ...a, data: undefined }
+              : a,
+        );
       const typed: Message = { ...m, raw: undefined, avps: strip(m.avps) };
       assert.equal(encodeMessage(typed).toString('hex'), v.hex);
     });
@@ -77,7 +83,10 @@ for (const v of vectors) {
     });
 
     test('JSON → message → JSON is stable', () => {
-      const once = messageToJson(decodeMessage(encodeMessage(messageFromJson(expected, dict)), dict.resolve), dict);
+      const once = messageToJson(
+        decodeMessage(encodeMessage(messageFromJson(expected, dict)), dict.resolve),
+        dict,
+      );
       assert.deepEqual(once, expected);
     });
 

@@ -62,6 +62,18 @@ function acrAvps(service: Avp = serviceInformation()): Avp[] {
 }
 const acr = (avps: Avp[] = acrAvps()): Message => message(R | P, 271, 3, avps);
 
+/** base-protocol.md §9.4 nesting: copies of Service-Information and IMS-Information holding only `inner`. */
+function inServiceAndImsInformation(inner: Avp): Avp {
+  const copy = (code: number, avps: Avp[]): Avp => ({
+    code,
+    flags: VM,
+    vendorId: TGPP,
+    type: 'Grouped',
+    avps,
+  });
+  return copy(873, [copy(876, [inner])]);
+}
+
 function expectError(
   e: DiameterError | undefined,
   code: string,
@@ -125,13 +137,7 @@ describe('5001 AVP_UNSUPPORTED: unknown AVP with the M bit', () => {
     const si = serviceInformation(ims);
     const e = validateMessage(acr(acrAvps(si)), dict);
     expectError(e, 'AVP_UNSUPPORTED', 5001, 'Service-Information/IMS-Information/4242:10415');
-    assert.deepEqual(e.failedAvp, {
-      code: 873,
-      flags: VM,
-      vendorId: TGPP,
-      type: 'Grouped',
-      avps: [{ code: 876, flags: VM, vendorId: TGPP, type: 'Grouped', avps: [unknown] }],
-    });
+    assert.deepEqual(e.failedAvp, inServiceAndImsInformation(unknown));
     assert.equal(e.failedAvp!.avps![0]!.avps![0], unknown);
     // Without nesting, the AVP alone.
     assert.equal(validateMessage(acr(acrAvps(si)), dict, { nestFailedAvp: false })?.failedAvp, unknown);
@@ -257,13 +263,7 @@ describe('5005 AVP_MISSING', () => {
     const e = validateMessage(acr(acrAvps(si)), dict);
     expectError(e, 'AVP_MISSING', 5005, 'Service-Information/IMS-Information/Node-Functionality');
     const example = { code: 862, flags: VM, vendorId: TGPP, type: 'Enumerated', data: new Uint8Array(4) };
-    assert.deepEqual(e.failedAvp, {
-      code: 873,
-      flags: VM,
-      vendorId: TGPP,
-      type: 'Grouped',
-      avps: [{ code: 876, flags: VM, vendorId: TGPP, type: 'Grouped', avps: [example] }],
-    });
+    assert.deepEqual(e.failedAvp, inServiceAndImsInformation(example));
     assert.deepEqual(validateMessage(acr(acrAvps(si)), dict, { nestFailedAvp: false })?.failedAvp, example);
   });
 
@@ -481,7 +481,7 @@ describe('dictionary changes and nesting', () => {
       ],
     });
     const g = grammar('[ Loop ]');
-    const ok = [grp(64200, [num(64201, 1), grp(64200, [num(64201, 2)])])];
+    const ok = [grp(64200, [grp(64200, [num(64201, 2)]), num(64201, 1)])]; // Leaf after the inner level
     assert.equal(validateAvps(ok, g, d), undefined);
     const extra = num(64201, 4);
     const bad = [grp(64200, [num(64201, 1), grp(64200, [num(64201, 3), extra])])];

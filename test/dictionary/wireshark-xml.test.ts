@@ -58,14 +58,20 @@ describe('Wireshark XML fixture, parsed on its own', () => {
       ],
       'vendor 0 ("None") is the IETF, not registered',
     );
-    assert.equal(avp('Acme-Counter')?.vendorId, ACME, 'inside <vendor> without vendor-id: the enclosing vendor');
+    assert.equal(
+      avp('Acme-Counter')?.vendorId,
+      ACME,
+      'inside <vendor> without vendor-id: the enclosing vendor',
+    );
     assert.equal(avp('Acme-Mode')?.vendorId, ACME);
     assert.equal(avp('Acme-Note')?.vendorId, ACME, 'Beta.xml uses the vendor Acme.xml declared');
     assert.equal(avp('Beta-Level')?.vendorId, TGPP, 'TGPP declared in the main file');
     assert.equal(avp('Result-Code')?.vendorId, 0);
     assert.equal(avp('Beta-Unknown-Vendor'), undefined);
     assert.ok(
-      warnings.some((w) => w.startsWith(`${BETA_XML}:11:`) && w.includes('Beta-Unknown-Vendor') && w.includes('Nobody')),
+      warnings.some(
+        (w) => w.startsWith(`${BETA_XML}:11:`) && w.includes('Beta-Unknown-Vendor') && w.includes('Nobody'),
+      ),
       warnings.join('\n'),
     );
   });
@@ -78,17 +84,23 @@ describe('Wireshark XML fixture, parsed on its own', () => {
     assert.equal(avp('Acme-Hex-Code')?.type, 'Unsigned64');
     assert.equal(avp('Acme-Hex-Code')?.code, 16, 'code="0x10"');
     assert.equal(avp('Acme-Opaque')?.type, 'OctetString');
-    assert.ok(warnings.some((w) => w.startsWith(`${ACME_XML}:30:`) && w.includes('AcmeOpaque')), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => w.startsWith(`${ACME_XML}:30:`) && w.includes('AcmeOpaque')),
+      warnings.join('\n'),
+    );
   });
 
   test('reads enums (trimmed names, negative values) and flag rules', () => {
     const mode = avp('Acme-Mode');
     assert.equal(mode?.type, 'Enumerated');
-    assert.deepEqual([...(mode?.enums ?? [])], [
-      [0, 'OFF'],
-      [1, 'ON'],
-      [-1, 'MINUS_ONE'],
-    ]);
+    assert.deepEqual(
+      [...(mode?.enums ?? [])],
+      [
+        [0, 'OFF'],
+        [1, 'ON'],
+        [-1, 'MINUS_ONE'],
+      ],
+    );
     assert.equal(mode?.mandatory, 'mustnot');
     assert.equal(avp('Acme-Counter')?.mandatory, 'must');
     assert.equal(avp('Acme-Group')?.mandatory, 'may', 'shouldnot: not set when we encode');
@@ -111,7 +123,10 @@ describe('Wireshark XML fixture, parsed on its own', () => {
         ['*', 0, Infinity],
       ],
     );
-    assert.ok(warnings.some((w) => w.includes('No-Such-Avp')), warnings.join('\n'));
+    assert.ok(
+      warnings.some((w) => w.includes('No-Such-Avp')),
+      warnings.join('\n'),
+    );
   });
 
   test('within one dictionary a later duplicate replaces the earlier one, with a warning naming both places', () => {
@@ -128,9 +143,21 @@ describe('Wireshark XML fixture, parsed on its own', () => {
     assert.equal(q?.requestAbbrev, 'Beta-Query-Request');
     assert.equal(q?.answerAbbrev, 'Beta-Query-Answer');
     assert.equal(q?.proxiable, true);
-    assert.deepEqual(q?.request, { fixed: [], required: [], optional: [{ avp: '*', min: 0, max: Infinity }] });
-    assert.equal(data.commands.find((c) => c.code === 257)?.proxiable, false, 'RFC 6733 §5.3: CER is not proxiable');
-    assert.equal(data.applications.find((a) => a.id === 16777999)?.name, 'Beta & Co Application', '&amp; decoded');
+    assert.deepEqual(q?.request, {
+      fixed: [],
+      required: [],
+      optional: [{ avp: '*', min: 0, max: Infinity }],
+    });
+    assert.equal(
+      data.commands.find((c) => c.code === 257)?.proxiable,
+      false,
+      'RFC 6733 §5.3: CER is not proxiable',
+    );
+    assert.equal(
+      data.applications.find((a) => a.id === 16777999)?.name,
+      'Beta & Co Application',
+      '&amp; decoded',
+    );
   });
 });
 
@@ -167,7 +194,8 @@ describe('Wireshark XML merged into the built-in dictionary', () => {
     const report = loadDictionaryFile(file, d);
     const w = report.warnings.find((x) => x.startsWith('conflict:'));
     assert.ok(w, report.warnings.join('\n'));
-    for (const part of ['AVP 263', 'Session-Id', 'builtin:rfc6733', 'Acme-Session', file]) assert.ok(w.includes(part), w);
+    for (const part of ['AVP 263', 'Session-Id', 'builtin:rfc6733', 'Acme-Session', file])
+      assert.ok(w.includes(part), w);
     assert.equal(d.avp(263)?.name, 'Session-Id');
     assert.equal(d.avpByName('Acme-Session'), undefined);
     assert.equal(d.avpByName('Acme-Fine')?.code, 88001, 'the rest of the file still loads');
@@ -176,7 +204,8 @@ describe('Wireshark XML merged into the built-in dictionary', () => {
     const msg = errorOf('DICTIONARY_CONFLICT', () =>
       loadDictionaryFile(file, builtinDictionary(), { wiresharkConflicts: 'error' }),
     );
-    for (const part of ['AVP 263', 'Session-Id', 'builtin:rfc6733', 'Acme-Session', file]) assert.ok(msg.includes(part), msg);
+    for (const part of ['AVP 263', 'Session-Id', 'builtin:rfc6733', 'Acme-Session', file])
+      assert.ok(msg.includes(part), msg);
   });
 });
 
@@ -184,13 +213,20 @@ describe('malformed Wireshark XML', () => {
   const broken = (name: string) => join(FIXTURES, 'broken', name);
 
   test('an undeclared entity names the file, line and entity', () => {
-    const msg = errorOf('DICTIONARY_BAD_FILE', () => parseWiresharkDictionary(broken('undeclared-entity.xml')));
+    const msg = errorOf('DICTIONARY_BAD_FILE', () =>
+      parseWiresharkDictionary(broken('undeclared-entity.xml')),
+    );
     assert.match(msg, /undeclared-entity\.xml:4: entity &Missing; is not declared/);
   });
 
   test('a missing included file names it and the file that includes it', () => {
     const msg = errorOf('DICTIONARY_BAD_FILE', () => parseWiresharkDictionary(broken('missing-include.xml')));
-    assert.ok(msg.includes(broken('gone.xml')) && msg.includes('included from') && msg.includes('missing-include.xml'), msg);
+    assert.ok(
+      msg.includes(broken('gone.xml')) &&
+        msg.includes('included from') &&
+        msg.includes('missing-include.xml'),
+      msg,
+    );
   });
 
   test('a file that includes itself is refused', () => {
@@ -250,9 +286,12 @@ describe("Wireshark's own dictionary.xml", () => {
     if (!requireWiresharkDictionary(t)) return;
     const d = builtinDictionary();
     const fresh = builtinDictionary();
-    for (const x of WIRESHARK_ONLY) assert.equal(fresh.avp(x.code, x.vendorId), undefined, `${x.name} is built in now`);
+    for (const x of WIRESHARK_ONLY)
+      assert.equal(fresh.avp(x.code, x.vendorId), undefined, `${x.name} is built in now`);
     const report = loadDictionaryFile(WIRESHARK_DICTIONARY, d);
-    t.diagnostic(`added ${JSON.stringify(report.added)}, merged ${report.merged}, ${report.warnings.length} warnings`);
+    t.diagnostic(
+      `added ${JSON.stringify(report.added)}, merged ${report.merged}, ${report.warnings.length} warnings`,
+    );
     assert.ok(report.merged > 50, `only ${report.merged} merged`);
 
     for (const x of WIRESHARK_ONLY) assert.equal(d.avpByName(x.name)?.type, x.type, x.name);
@@ -262,7 +301,8 @@ describe("Wireshark's own dictionary.xml", () => {
       assert.equal(now?.type, def.type, `${def.name} retyped`);
       assert.equal(now?.mandatory, def.mandatory, `${def.name} M rule changed`);
       assert.deepEqual(now?.grammar, def.grammar, `${def.name} grammar changed`);
-      for (const [v, n] of def.enums ?? []) assert.equal(now?.enums?.get(v), n, `${def.name} value ${v} renamed`);
+      for (const [v, n] of def.enums ?? [])
+        assert.equal(now?.enums?.get(v), n, `${def.name} value ${v} renamed`);
     }
     for (const c of fresh.allCommands()) {
       assert.deepEqual(d.command(c.code, c.applicationId), c, `${c.name} changed`);
@@ -270,7 +310,9 @@ describe("Wireshark's own dictionary.xml", () => {
     }
     // Wireshark calls AVP 50 Accounting-Multi-Session-Id; RFC 6733 §9.8.6 Acct-Multi-Session-Id.
     assert.ok(
-      report.warnings.some((w) => w.startsWith('conflict: AVP 50 ') && w.includes('Accounting-Multi-Session-Id')),
+      report.warnings.some(
+        (w) => w.startsWith('conflict: AVP 50 ') && w.includes('Accounting-Multi-Session-Id'),
+      ),
       report.warnings.filter((w) => w.startsWith('conflict')).join('\n'),
     );
   });
@@ -295,13 +337,21 @@ describe("Wireshark's own dictionary.xml", () => {
     const builtin = builtinDictionary();
     const plain = messageToJson(decodeMessage(bytes, builtin.resolve), builtin);
     assert.equal(plain.command, 306, 'the built-in dictionary does not know UDR');
-    assert.deepEqual(plain.avps[1], { code: 700, vendor: TGPP, flags: 'VM', hex: '00000259c0000013000028af7369703a61407800' });
+    assert.deepEqual(plain.avps[1], {
+      code: 700,
+      vendor: TGPP,
+      flags: 'VM',
+      hex: '00000259c0000013000028af7369703a61407800',
+    });
 
     const d = builtinDictionary();
     loadDictionaryFile(WIRESHARK_DICTIONARY, d);
     const json = messageToJson(decodeMessage(bytes, d.resolve), d);
     assert.equal(json.command, 'User-Data-Request');
     assert.equal(json.application, 16777217);
-    assert.deepEqual(json.avps, [{ 'Session-Id': 's;1' }, { 'User-Identity': [{ 'Public-Identity': 'sip:a@x' }] }]);
+    assert.deepEqual(json.avps, [
+      { 'Session-Id': 's;1' },
+      { 'User-Identity': [{ 'Public-Identity': 'sip:a@x' }] },
+    ]);
   });
 });

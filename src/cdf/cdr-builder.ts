@@ -1,0 +1,248 @@
+/**
+ * Building CDRs from the ACRs of a session (accounting-rf.md §6; TS 32.298): an IMS record (S-CSCF and
+ * the other IMS node functionalities, §6.2), a P-GW record with its service data containers (§6.3), or a
+ * generic record for any other service. Mapped fields carry the TS 32.298 ASN.1 names; the raw ACR AVPs
+ * are kept beside them in the JSON form. docs/cdr.md lists every field and the AVP it comes from.
+ */
+import type { JsonValue as MsgJson } from '../dictionary/message-format.js';
+import type { Cdr, CdrKind, JsonObject, JsonValue, SubscriptionIdEntry } from './store.js';
+
+/** The JSON AVP list [{Name: value}, …] as an object: name → every value, in order (Grouped → Named). */
+export type Named = { [name: string]: NamedValue[] };
+export type NamedValue = MsgJson | Named;
+
+export function namedAvps(list: MsgJson): Named {
+  const out: Named = {};
+  if (!Array.isArray(list)) return out;
+  for (const entry of list) {
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) continue;
+    let name: string;
+    let value: MsgJson;
+    if (typeof entry.name === 'string') {
+      name = entry.name;
+      value = (entry.avps ?? entry.value ?? entry.hex ?? null) as MsgJson;
+    } else if (typeof entry.code === 'number') {
+      name = `${entry.code}${entry.vendor ? `:${entry.vendor}` : ''}`;
+      value = (entry.hex ?? null) as MsgJson;
+    } else {
+      name = Object.keys(entry)[0]!;
+      value = entry[name]!;
+    }
+    const grouped = Array.isArray(value) && value.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
+    (out[name] ??= []).push(grouped ? namedAvps(value) : value);
+  }
+  return out;
+}
+
+export function all(v: NamedValue[] | undefined): NamedValue[] {
+  return v ?? [];
+}
+
+function one(v: NamedValue[] | NamedValue | undefined): MsgJson | undefined {
+  if (Array.isArray(v)) return v[0] as MsgJson | undefined;
+  return v as MsgJson | undefined;
+}
+
+function obj(v: NamedValue[] | undefined): Named {
+  const o = v?.[0];
+  return o && typeof o === 'object' && !Array.isArray(o) ? (o as Named) : {};
+}
+
+const SUBSCRIPTION_TYPES: Record<string, number> = {
+  END_USER_E164: 0,
+  END_USER_IMSI: 1,
+  END_USER_SIP_URI: 2,
+  END_USER_NAI: 3,
+  END_USER_PRIVATE: 4,
+};
+
+export function subscriptionIds(serviceInfo: Named, top: Named): SubscriptionIdEntry[] {
+  const out: SubscriptionIdEntry[] = [];
+  for (const src of [serviceInfo['Subscription-Id'], top['Subscription-Id']]) {
+    for (const s of all(src)) {
+      const o = s as Named;
+      if (!o || typeof o !== 'object' || Array.isArray(o)) continue;
+      const t = one(o['Subscription-Id-Type']);
+      const type = typeof t === 'number' ? t : (SUBSCRIPTION_TYPES[String(t)] ?? -1);
+      out.push({ type, data: String(one(o['Subscription-Id-Data']) ?? '') });
+    }
+  }
+  return out;
+}
+
+export function kindOf(serviceContextId: string | undefined, serviceInfo: Named, recordType: number): CdrKind {
+  if (serviceInfo['IMS-Information'] !== undefined || serviceContextId?.startsWith('32260')) return recordType === 1 ? 'event' : 'ims';
+  if (serviceInfo['PS-Information'] !== undefined || serviceContextId?.startsWith('32251')) return 'pgw';
+  return recordType === 1 ? 'event' : 'generic';
+}
+
+/** IMS record type by Node-Functionality (TS 32.298 RecordType; accounting-rf.md §6.1). */
+const IMS_RECORD_TYPE: Record<string, number> = {
+  'S-CSCF': 63,
+  'P-CSCF': 64,
+  'I-CSCF': 65,
+  MRFC: 66,
+  MGCF: 67,
+  BGCF: 68,
+  AS: 69,
+  IBCF: 82,
+  'E-CSCF': 70,
+};
+
+export interface SessionData {
+  /** Service-Information of the first ACR, by name. */
+  info: Named;
+  /** Top-level AVPs of the first ACR, by name. */
+  top: Named;
+  /** Service-Information of the last ACR. */
+  lastInfo?: Named;
+  /** P-GW service data containers, in arrival order, de-duplicated. */
+  containers: JsonObject[];
+  /** Raw ACR AVPs (JSON form) of the first and the last ACR. */
+  rawFirst: MsgJson;
+  rawLast?: MsgJson;
+  recordNumbers: { max: number; missing: number[] };
+}
+
+export function containerKey(c: Named): string {
+  return `${String(one(c['Local-Sequence-Number']) ?? '')}|${String(one(c['Change-Time']) ?? '')}|${String(one(c['Rating-Group']) ?? '')}`;
+}
+
+export function mapContainer(c: Named): JsonObject {
+  const m: JsonObject = {};
+  const put = (k: string, v: NamedValue[] | undefined) => {
+    const x = one(v);
+    if (x !== undefined) m[k] = x as JsonValue;
+  };
+  put('ratingGroup', c['Rating-Group']);
+  put('chargingRuleBaseName', c['Charging-Rule-Base-Name']);
+  put('localSequenceNumber', c['Local-Sequence-Number']);
+  put('timeOfFirstUsage', c['Time-First-Usage']);
+  put('timeOfLastUsage', c['Time-Last-Usage']);
+  put('timeUsage', c['Time-Usage']);
+  if (c['Change-Condition'] !== undefined) m.serviceConditionChange = all(c['Change-Condition']) as JsonValue;
+  put('datavolumeFBCUplink', c['Accounting-Input-Octets']);
+  put('datavolumeFBCDownlink', c['Accounting-Output-Octets']);
+  put('timeOfReport', c['Change-Time']);
+  put('serviceIdentifier', c['Service-Identifier']);
+  put('servingNodeAddress', c['SGSN-Address']);
+  return m;
+}
+
+export interface CloseInfo {
+  id: string;
+  sessionId: string;
+  subSessionId?: bigint;
+  originHost: string;
+  originRealm: string;
+  openedAt: Date;
+  closedAt: Date;
+  cause: number;
+  anomalies: string[];
+  recordSequenceNumber?: number;
+  localRecordSequenceNumber?: number;
+  serviceContextId?: string;
+  recordType: number;
+  retransmission?: boolean;
+}
+
+function iso(v: NamedValue[] | undefined): string | undefined {
+  const x = one(v);
+  return typeof x === 'string' ? x : undefined;
+}
+
+/** Builds the CDR for a closing (or partial) record. */
+export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
+  const info = d.info;
+  const kind = kindOf(c.serviceContextId, info, c.recordType);
+  const fields: JsonObject = {};
+  let recordType: number | undefined;
+  const duration = Math.max(0, Math.round((c.closedAt.getTime() - c.openedAt.getTime()) / 1000));
+  const incomplete: JsonObject = {};
+  if (c.anomalies.includes('aCRStartLost')) incomplete.aCRStartLost = true;
+  if (c.anomalies.includes('aCRStopLost')) incomplete.aCRStopLost = true;
+  if (c.anomalies.includes('aCRInterimLost')) incomplete.aCRInterimLost = 'yes';
+  if (kind === 'ims' || kind === 'event') {
+    const ims = obj(info['IMS-Information']);
+    const last = obj(d.lastInfo?.['IMS-Information']);
+    const nf = one(ims['Node-Functionality']);
+    recordType = IMS_RECORD_TYPE[String(nf)] ?? (ims['Node-Functionality'] !== undefined ? 63 : undefined);
+    const ts = obj(ims['Time-Stamps']);
+    const lastTs = obj(last['Time-Stamps']);
+    const put = (k: string, v: MsgJson | undefined) => {
+      if (v !== undefined) fields[k] = v as JsonValue;
+    };
+    put('sIP-Method', one(obj(ims['Event-Type'])['SIP-Method']));
+    put('role-of-Node', one(ims['Role-Of-Node']));
+    put('nodeAddress', c.originHost);
+    put('session-Id', one(ims['User-Session-Id']));
+    if (ims['Calling-Party-Address'] !== undefined) fields['list-Of-Calling-Party-Address'] = all(ims['Calling-Party-Address']) as JsonValue;
+    put('called-Party-Address', one(ims['Called-Party-Address']));
+    put('privateUserID', one(d.top['User-Name']));
+    put('serviceRequestTimeStamp', iso(ts['SIP-Request-Timestamp']));
+    put('serviceDeliveryStartTimeStamp', iso(ts['SIP-Response-Timestamp']));
+    if (c.recordType === 4) put('serviceDeliveryEndTimeStamp', iso(lastTs['SIP-Request-Timestamp']));
+    put('iMS-Charging-Identifier', one(ims['IMS-Charging-Identifier']));
+    if (ims['Inter-Operator-Identifier']) fields.interOperatorIdentifiers = all(ims['Inter-Operator-Identifier']) as JsonValue;
+    put('serviceContextID', c.serviceContextId);
+  } else if (kind === 'pgw') {
+    recordType = 85;
+    const ps = { ...obj(info['PS-Information']), ...obj(d.lastInfo?.['PS-Information']) };
+    const put = (k: string, v: NamedValue[] | undefined) => {
+      const x = one(v);
+      if (x !== undefined) fields[k] = x as JsonValue;
+    };
+    put('chargingID', ps['3GPP-Charging-Id']);
+    put('p-GWAddress', ps['GGSN-Address']);
+    put('servingNodeAddress', ps['SGSN-Address']);
+    put('accessPointNameNI', ps['Called-Station-Id']);
+    put('pdpPDNType', ps['3GPP-PDP-Type']);
+    put('servedPDPPDNAddress', ps['PDP-Address']);
+    put('nodeID', ps['Node-Id']);
+    put('chargingCharacteristics', ps['3GPP-Charging-Characteristics']);
+    put('rATType', ps['3GPP-RAT-Type']);
+    put('servingNodeType', ps['Serving-Node-Type']);
+    put('p-GWPLMNIdentifier', ps['3GPP-GGSN-MCC-MNC']);
+    put('servingNodePLMNIdentifier', ps['3GPP-SGSN-MCC-MNC']);
+    put('startTime', ps['Start-Time']);
+    put('stopTime', ps['Stop-Time']);
+    put('userLocationInformation', ps['3GPP-User-Location-Info']);
+    const subs = subscriptionIds(info, d.top);
+    const imsi = subs.find((s) => s.type === 1);
+    const msisdn = subs.find((s) => s.type === 0);
+    if (imsi) fields.servedIMSI = imsi.data;
+    if (msisdn) fields.servedMSISDN = msisdn.data;
+    fields.listOfServiceData = d.containers;
+    fields.duration = duration;
+  } else {
+    fields.serviceContextID = (c.serviceContextId ?? null) as JsonValue;
+  }
+  fields.recordOpeningTime = c.openedAt.toISOString();
+  fields.recordClosureTime = c.closedAt.toISOString();
+  fields.causeForRecordClosing = c.cause;
+  if (c.recordSequenceNumber !== undefined) fields.recordSequenceNumber = c.recordSequenceNumber;
+  if (c.localRecordSequenceNumber !== undefined) fields.localRecordSequenceNumber = c.localRecordSequenceNumber;
+  if (Object.keys(incomplete).length) fields['incomplete-CDR-Indication'] = incomplete;
+  if (c.retransmission) fields.retransmission = true;
+  if (recordType !== undefined) fields.recordType = recordType;
+  return {
+    id: c.id,
+    kind,
+    recordType,
+    sessionId: c.sessionId,
+    subSessionId: c.subSessionId,
+    recordSequenceNumber: c.recordSequenceNumber,
+    localRecordSequenceNumber: c.localRecordSequenceNumber,
+    recordOpeningTime: c.openedAt,
+    recordClosingTime: c.closedAt,
+    duration,
+    causeForRecordClosing: c.cause,
+    servedParty: subscriptionIds(info, d.top),
+    originHost: c.originHost,
+    originRealm: c.originRealm,
+    anomalies: c.anomalies,
+    fields,
+    rawAvps: { first: d.rawFirst as JsonValue, last: (d.rawLast ?? null) as JsonValue },
+    createdAt: new Date(),
+  };
+}
