@@ -68,7 +68,10 @@ async function main(): Promise<number> {
     if (report.checks.length) console.log(`\n${report.checks.map(formatCheck).join('\n')}`);
     failed += report.checks.filter((c) => !passed(c)).length;
   }
-  if (failed) console.log(`\n${failed} requirement(s) not met${values.check ? '' : ' (exit 0: run with --check to fail)'}`);
+  if (failed)
+    console.log(
+      `\n${failed} requirement(s) not met${values.check ? '' : ' (exit 0: run with --check to fail)'}`,
+    );
   return values.check && failed ? 1 : 0;
 }
 

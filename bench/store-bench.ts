@@ -88,9 +88,14 @@ function cdrFor(s: AccountingSession): Cdr {
       serviceDeliveryEndTimeStamp: '240101120201+0000',
       interOperatorIdentifiers: [{ originatingIOI: 'example.com', terminatingIOI: 'other.example' }],
       iMSChargingIdentifier: `icid-${cdrId}`,
-      listOfSDPMediaComponents: [{ sDPMediaName: 'audio', sDPMediaDescription: ['b=AS:41', 'a=rtpmap:97 AMR-WB/16000'] }],
+      listOfSDPMediaComponents: [
+        { sDPMediaName: 'audio', sDPMediaDescription: ['b=AS:41', 'a=rtpmap:97 AMR-WB/16000'] },
+      ],
     },
-    rawAvps: [{ code: 480, value: 4 }, { code: 485, value: 3 }],
+    rawAvps: [
+      { code: 480, value: 4 },
+      { code: 485, value: 3 },
+    ],
     createdAt: now,
   };
 }
@@ -104,7 +109,13 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function run(label: string, store: CdrStore, batches: number, sessions: number, cdrs: number): Promise<void> {
+async function run(
+  label: string,
+  store: CdrStore,
+  batches: number,
+  sessions: number,
+  cdrs: number,
+): Promise<void> {
   // Warm-up: prepares statements, fills part of the key space.
   for (let r = 0; r < 5; r++) await store.commit(batchOf(r, sessions, cdrs));
   const made = Array.from({ length: batches }, (_, r) => batchOf(r + 5, sessions, cdrs));

@@ -4,6 +4,16 @@
  * (process.cpuUsage) are kept: two shared cores make wall time noisy (DESIGN.md, performance habits).
  */
 import { performance } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * A full garbage collection, run before every sample: without it one case's garbage (the npm package
+ * makes a lot) is collected, and its major-GC marking done, during the next case's sample. The flag is
+ * set at run time so that `npm run bench` needs no node option.
+ */
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 export interface MeasureOptions {
   /** Length of one sample. */
@@ -57,6 +67,7 @@ export class Case {
     const fn = this.fn;
     const batch = this.batch;
     let ops = 0;
+    collectGarbage();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let t = t0;
@@ -83,11 +94,32 @@ export class Case {
     return median(this.samples.map((s) => s.cpuMicrosPerOp));
   }
 
-  /** Spread of the samples: (max − min) / median, so a reader can see how noisy the figure is. */
+  /** Operations per second of CPU time: the rate one core would sustain if nothing else ran on it. */
+  get medianOpsPerCpuSec(): number {
+    return 1e6 / this.medianCpuMicrosPerOp;
+  }
+
+  /** Spread of the CPU-time samples: (max − min) / median, so a reader can see how noisy the figure is. */
   get spread(): number {
-    const r = this.samples.map((s) => s.opsPerSec);
+    const r = this.samples.map((s) => s.cpuMicrosPerOp);
     return (Math.max(...r) - Math.min(...r)) / median(r);
   }
+}
+
+/**
+ * How many times faster `a` is than `b`: the median, over rounds, of the ratio of their samples taken in the
+ * same round. Pairing samples taken a few seconds apart cancels the slow phases of a shared machine (when
+ * every case slows down together), which a ratio of two medians would not.
+ */
+export function pairedRatio(a: Case, b: Case, by: 'cpu' | 'wall' = 'cpu'): number {
+  const n = Math.min(a.samples.length, b.samples.length);
+  const ratios: number[] = [];
+  for (let r = 0; r < n; r++) {
+    const x = a.samples[r]!;
+    const y = b.samples[r]!;
+    ratios.push(by === 'cpu' ? y.cpuMicrosPerOp / x.cpuMicrosPerOp : x.opsPerSec / y.opsPerSec);
+  }
+  return median(ratios);
 }
 
 export function median(xs: readonly number[]): number {

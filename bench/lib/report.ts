@@ -34,6 +34,8 @@ export interface Check {
   /** The figure it must reach (value ≥ need passes). */
   need: number;
   unit: string;
+  /** Printed after the verdict, e.g. the same ratio measured another way. */
+  aside?: string;
 }
 
 export function passed(c: Check): boolean {
@@ -56,7 +58,8 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
 }
 
 export function formatCheck(c: Check): string {
-  return `${passed(c) ? 'PASS' : 'FAIL'}  ${c.label}: ${fmtRatio(c.value)}${c.unit} (need ≥ ${c.need}${c.unit})`;
+  const aside = c.aside ? `; ${c.aside}` : '';
+  return `${passed(c) ? 'PASS' : 'FAIL'}  ${c.label}: ${fmtRatio(c.value)}${c.unit} (need ≥ ${c.need}${c.unit}${aside})`;
 }
 
 /** 1234567 → "1,234,567". */

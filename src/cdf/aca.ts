@@ -4,7 +4,7 @@
  * Acct-Interim-Interval when the CDF imposes one, then Error-Message / Failed-AVP on errors and every
  * Proxy-Info. 4xxx/5xxx answers keep this grammar (E clear) — vector 10.
  */
-import type { DiameterError } from '../codec/errors.js';
+import { ResultCode, type DiameterError } from '../codec/errors.js';
 import type { Avp, Message } from '../codec/types.js';
 import { Code } from '../dictionary/codes.js';
 import { buildAnswer, buildErrorAnswer } from '../node/answers.js';
@@ -36,7 +36,19 @@ export function buildAca(req: Message, id: IdentityAvps, acr: AcrFields, resultC
 export function acaForError(req: Message, id: IdentityAvps, acr: AcrFields, err: DiameterError): Message {
   const typeOk = acr.recordTypeAvp !== undefined && acr.recordType >= 1 && acr.recordType <= 4;
   if (!typeOk && acr.recordTypeAvp !== undefined) {
-    return buildErrorAnswer(req, id, err.resultCode, err.message, err.failedAvp);
+    const aboutType = err.failedAvp?.code === Code.ACCOUNTING_RECORD_TYPE && err.failedAvp.vendorId === 0;
+    return aboutType ? invalidRecordType(req, id, acr) : buildErrorAnswer(req, id, err.resultCode, err.message, err.failedAvp);
   }
   return buildAca(req, id, acr, err.resultCode, { errorMessage: err.message, failedAvp: err.failedAvp });
+}
+
+/**
+ * Accounting-Record-Type outside 1..4 (the validator's unknown-enum check, or onAcr's own range check
+ * when validation is off). The ACA grammar needs a valid record type to copy back, so, as vector 12 does,
+ * the answer is the E-bit answer-message with 5012 DIAMETER_UNABLE_TO_COMPLY, the fixed Error-Message
+ * "invalid Accounting-Record-Type" and the AVP as received in Failed-AVP (RFC 6733 §7.5). accounting-rf.md
+ * §5.6 names 5004 in an ACA as the alternative; we follow the independent vector.
+ */
+export function invalidRecordType(req: Message, id: IdentityAvps, acr: AcrFields): Message {
+  return buildErrorAnswer(req, id, ResultCode.UNABLE_TO_COMPLY, 'invalid Accounting-Record-Type', acr.recordTypeAvp);
 }

@@ -102,6 +102,42 @@ export interface SessionData {
   rawFirst: MsgJson;
   rawLast?: MsgJson;
   recordNumbers: { max: number; missing: number[] };
+  /** ISO time of the last ACR applied (its Event-Timestamp, else when it was received). */
+  lastEventTime?: string;
+  /** IMS-Information children merged over the session, the latest ACR carrying each one winning (§5.2 INTERIM). */
+  imsLatest?: Named;
+}
+
+/** Merges an ACR's IMS-Information into the session's latest view (AVP by AVP, the newer one wins). */
+export function mergeIms(d: SessionData, serviceInfo: Named): void {
+  const ims = serviceInfo['IMS-Information'];
+  if (ims === undefined) return;
+  d.imsLatest = { ...(d.imsLatest ?? obj(d.info['IMS-Information'])), ...obj(ims) };
+}
+
+/** Cause-Code of IMS-Information (accounting-rf.md §4.1: ≤ 0 success, ≥ 1 failure); 0 when absent. */
+export function imsCauseCode(serviceInfo: Named): number {
+  const v = one(obj(serviceInfo['IMS-Information'])['Cause-Code']);
+  return typeof v === 'number' ? v : 0;
+}
+
+/** TS 32.298 InterOperatorIdentifiers ::= SEQUENCE { originatingIOI [0], terminatingIOI [1] }. */
+function ioi(v: NamedValue): JsonObject {
+  const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Named) : {};
+  const out: JsonObject = {};
+  const orig = one(o['Originating-IOI']);
+  const term = one(o['Terminating-IOI']);
+  if (orig !== undefined) out.originatingIOI = orig as JsonValue;
+  if (term !== undefined) out.terminatingIOI = term as JsonValue;
+  return out;
+}
+
+/** TS 32.298 RATType is an INTEGER; 3GPP-RAT-Type is one octet on the wire (the JSON form shows it as hex). */
+function ratType(v: NamedValue[] | undefined): JsonValue | undefined {
+  const x = one(v);
+  if (x && typeof x === 'object' && !Array.isArray(x) && typeof x.hex === 'string' && x.hex.length === 2) return parseInt(x.hex, 16);
+  if (typeof x === 'string' && x.length === 1) return x.charCodeAt(0);
+  return x as JsonValue | undefined;
 }
 
 export function containerKey(c: Named): string {
@@ -144,6 +180,10 @@ export interface CloseInfo {
   serviceContextId?: string;
   recordType: number;
   retransmission?: boolean;
+  /** Closed by an ACR STOP (not by supervision, a partial trigger or a new START). */
+  byStop?: boolean;
+  /** Built from a STOP alone (no START or INTERIM seen): its Time-Stamps describe the end, not the start. */
+  stopOnly?: boolean;
 }
 
 function iso(v: NamedValue[] | undefined): string | undefined {
@@ -179,11 +219,15 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
     if (ims['Calling-Party-Address'] !== undefined) fields['list-Of-Calling-Party-Address'] = all(ims['Calling-Party-Address']) as JsonValue;
     put('called-Party-Address', one(ims['Called-Party-Address']));
     put('privateUserID', one(d.top['User-Name']));
-    put('serviceRequestTimeStamp', iso(ts['SIP-Request-Timestamp']));
-    put('serviceDeliveryStartTimeStamp', iso(ts['SIP-Response-Timestamp']));
-    if (c.recordType === 4) put('serviceDeliveryEndTimeStamp', iso(lastTs['SIP-Request-Timestamp']));
+    // §6.2: request/start times come from the START (or EVENT), the end time from the STOP's SIP request (BYE).
+    if (!c.stopOnly) {
+      put('serviceRequestTimeStamp', iso(ts['SIP-Request-Timestamp']));
+      put('serviceDeliveryStartTimeStamp', iso(ts['SIP-Response-Timestamp']));
+    }
+    if (c.byStop) put('serviceDeliveryEndTimeStamp', iso((c.stopOnly ? ts : lastTs)['SIP-Request-Timestamp']));
     put('iMS-Charging-Identifier', one(ims['IMS-Charging-Identifier']));
-    if (ims['Inter-Operator-Identifier']) fields.interOperatorIdentifiers = all(ims['Inter-Operator-Identifier']) as JsonValue;
+    const iois = (d.imsLatest ?? ims)['Inter-Operator-Identifier'];
+    if (iois) fields.interOperatorIdentifiers = all(iois).map(ioi);
     put('serviceContextID', c.serviceContextId);
   } else if (kind === 'pgw') {
     recordType = 85;
@@ -200,7 +244,8 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
     put('servedPDPPDNAddress', ps['PDP-Address']);
     put('nodeID', ps['Node-Id']);
     put('chargingCharacteristics', ps['3GPP-Charging-Characteristics']);
-    put('rATType', ps['3GPP-RAT-Type']);
+    const rat = ratType(ps['3GPP-RAT-Type']);
+    if (rat !== undefined) fields.rATType = rat;
     put('servingNodeType', ps['Serving-Node-Type']);
     put('p-GWPLMNIdentifier', ps['3GPP-GGSN-MCC-MNC']);
     put('servingNodePLMNIdentifier', ps['3GPP-SGSN-MCC-MNC']);
@@ -219,9 +264,10 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
   }
   fields.recordOpeningTime = c.openedAt.toISOString();
   fields.recordClosureTime = c.closedAt.toISOString();
-  fields.causeForRecordClosing = c.cause;
+  // TS 32.298 spells these two differently in the PGWRecord (causeForRecClosing [15], localSequenceNumber [20]).
+  fields[kind === 'pgw' ? 'causeForRecClosing' : 'causeForRecordClosing'] = c.cause;
   if (c.recordSequenceNumber !== undefined) fields.recordSequenceNumber = c.recordSequenceNumber;
-  if (c.localRecordSequenceNumber !== undefined) fields.localRecordSequenceNumber = c.localRecordSequenceNumber;
+  if (c.localRecordSequenceNumber !== undefined) fields[kind === 'pgw' ? 'localSequenceNumber' : 'localRecordSequenceNumber'] = c.localRecordSequenceNumber;
   if (Object.keys(incomplete).length) fields['incomplete-CDR-Indication'] = incomplete;
   if (c.retransmission) fields.retransmission = true;
   if (recordType !== undefined) fields.recordType = recordType;

@@ -68,7 +68,8 @@ export class GroupCommitter {
 
   /** Resolves once `batch` is committed; rejects with the commit's error (a DiameterError) if it failed. */
   submit(batch: StoreBatch): Promise<void> {
-    if (this.#closed) return Promise.reject(new DiameterError('STORE_CLOSED', 'the group committer is closed'));
+    if (this.#closed)
+      return Promise.reject(new DiameterError('STORE_CLOSED', 'the group committer is closed'));
     const items = batchSize(batch);
     if (this.#pendingItems > 0 && this.#pendingItems + items > this.#maxPending) {
       this.#stats.refused++;

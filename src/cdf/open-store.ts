@@ -19,7 +19,10 @@ export function isPostgresUrl(urlOrPath: string): boolean {
 }
 
 /** Creates the store without opening it. */
-export async function createStore(urlOrPath: string = DEFAULT_STORE_PATH, options: OpenStoreOptions = {}): Promise<CdrStore> {
+export async function createStore(
+  urlOrPath: string = DEFAULT_STORE_PATH,
+  options: OpenStoreOptions = {},
+): Promise<CdrStore> {
   if (isPostgresUrl(urlOrPath)) {
     const { PostgresStore } = await import('./postgres-store.js');
     return new PostgresStore({ ...options.postgres, url: urlOrPath });
@@ -29,7 +32,10 @@ export async function createStore(urlOrPath: string = DEFAULT_STORE_PATH, option
 }
 
 /** Creates and opens the store (schema created or migrated). */
-export async function openStore(urlOrPath: string = DEFAULT_STORE_PATH, options: OpenStoreOptions = {}): Promise<CdrStore> {
+export async function openStore(
+  urlOrPath: string = DEFAULT_STORE_PATH,
+  options: OpenStoreOptions = {},
+): Promise<CdrStore> {
   const store = await createStore(urlOrPath, options);
   await store.open();
   return store;

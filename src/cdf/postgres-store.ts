@@ -213,7 +213,10 @@ export class PostgresStore implements CdrStore {
     this.#options = options;
     this.schema = options.schema ?? split.schema ?? 'public';
     if (!SCHEMA_NAME.test(this.schema)) {
-      throw new DiameterError('STORE_OPEN_FAILED', `schema name ${JSON.stringify(this.schema)} is not a plain identifier`);
+      throw new DiameterError(
+        'STORE_OPEN_FAILED',
+        `schema name ${JSON.stringify(this.schema)} is not a plain identifier`,
+      );
     }
     this.#s = `"${this.schema}"`;
     this.#commitSql = this.#buildCommitSql();
@@ -292,7 +295,9 @@ export class PostgresStore implements CdrStore {
         await client.query(MIGRATIONS[v]!.replaceAll('{S}', this.#s));
       }
       if (r.rows.length === 0) {
-        await client.query(`INSERT INTO ${this.#s}.schema_version (version) VALUES ($1)`, [MIGRATIONS.length]);
+        await client.query(`INSERT INTO ${this.#s}.schema_version (version) VALUES ($1)`, [
+          MIGRATIONS.length,
+        ]);
       } else if (version !== MIGRATIONS.length) {
         await client.query(`UPDATE ${this.#s}.schema_version SET version = $1`, [MIGRATIONS.length]);
       }
@@ -313,7 +318,8 @@ export class PostgresStore implements CdrStore {
   }
 
   #open(): PgPool {
-    if (!this.#pool) throw new DiameterError('STORE_CLOSED', this.#closed ? 'the store is closed' : 'open() was not called');
+    if (!this.#pool)
+      throw new DiameterError('STORE_CLOSED', this.#closed ? 'the store is closed' : 'open() was not called');
     return this.#pool;
   }
 
@@ -331,7 +337,10 @@ export class PostgresStore implements CdrStore {
     const b = prepareBatch(batch);
     const rows = b.deletes.length + b.upserts.length + b.cdrs.length;
     if (rows === 0) return;
-    const values: unknown[] = [b.deletes.map((k) => k.sessionId), b.deletes.map((k) => subKey(k.subSessionId))];
+    const values: unknown[] = [
+      b.deletes.map((k) => k.sessionId),
+      b.deletes.map((k) => subKey(k.subSessionId)),
+    ];
     for (const c of SESSION_COLUMNS) values.push(b.upserts.map((r) => pgValue(r[c])));
     for (const c of CDR_COLUMNS) values.push(b.cdrs.map((r) => pgValue(r[c])));
     try {
@@ -438,7 +447,11 @@ export class PostgresStore implements CdrStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const sessions = await this.#read('stats', `SELECT state, count(*) AS n FROM ${this.#s}.sessions GROUP BY state`, []);
+    const sessions = await this.#read(
+      'stats',
+      `SELECT state, count(*) AS n FROM ${this.#s}.sessions GROUP BY state`,
+      [],
+    );
     const cdrs = await this.#read('stats', `SELECT count(*) AS n FROM ${this.#s}.cdrs`, []);
     const byState = new Map(sessions.map((r) => [r.state as string, Number(r.n)]));
     return {

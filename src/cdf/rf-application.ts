@@ -10,11 +10,13 @@ import { Code } from '../dictionary/codes.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import type { Application } from '../node/handlers.js';
 import type { IdentityAvps } from '../node/identity.js';
-import { acaForError, buildAca } from './aca.js';
-import { readAcr } from './acr.js';
+import { acaForError, buildAca, invalidRecordType } from './aca.js';
+import { readAcr, type AcrFields } from './acr.js';
 import { GroupCommitter } from './group-commit.js';
 import { DEFAULT_CDF_SETTINGS, SessionManager, type CdfSettings } from './session-manager.js';
-import type { CdrStore } from './store.js';
+import type { AccountingSession, CdrStore } from './store.js';
+
+const SEQUENCE = 'localRecordSequenceNumber';
 
 export interface RfOptions {
   store: CdrStore;
@@ -22,33 +24,59 @@ export interface RfOptions {
   settings?: Partial<CdfSettings>;
   /** How often supervision runs (ms). */
   supervisionTickMs?: number;
+  /** localRecordSequenceNumbers reserved per CdrStore.allocateSequence call (default 1,000,000). */
+  sequenceBlock?: number;
 }
 
 export class RfApplication {
   readonly sessions: SessionManager;
   readonly committer: GroupCommitter;
   private timer: NodeJS.Timeout | undefined;
+  private readonly sequenceBlock: number;
+  private allocating = false;
+  /** Per session key, the commit of the latest ACR still in flight: a duplicate waits for it (see onAcr). */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: RfOptions) {
     this.sessions = new SessionManager(opts.dictionary, { ...DEFAULT_CDF_SETTINGS, ...opts.settings });
     this.committer = new GroupCommitter(opts.store);
+    this.sequenceBlock = Math.max(1, opts.sequenceBlock ?? 1_000_000);
   }
 
   /** Loads open sessions from the store (resume after restart) and starts supervision. */
   async start(): Promise<void> {
     for await (const s of this.opts.store.loadOpenSessions()) this.sessions.restore(s);
-    this.sessions.setLocalSequence(await this.opts.store.allocateSequence('localRecordSequenceNumber', 1_000_000));
+    this.sessions.addSequenceBlock(await this.opts.store.allocateSequence(SEQUENCE, this.sequenceBlock), this.sequenceBlock);
     const tick = this.opts.supervisionTickMs ?? 1000;
     this.timer = setInterval(() => {
       const batch = this.sessions.supervise();
-      if (batch) this.committer.submit(batch).catch(() => undefined);
+      if (batch) {
+        this.refillSequence();
+        this.committer.submit(batch).catch(() => undefined);
+      }
     }, tick);
     this.timer.unref();
   }
 
+  /** Stops supervision and waits for every submitted batch to commit (the store stays open). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.committer.close();
+  }
+
+  /**
+   * Reserves the next block of localRecordSequenceNumbers when the current one is half used, so CDF
+   * instances sharing a database never give two CDRs the same number (CdrStore.allocateSequence).
+   */
+  private refillSequence(): void {
+    if (this.allocating || this.sessions.hasSpareSequence || this.sessions.sequenceRemaining() > this.sequenceBlock / 2) return;
+    this.allocating = true;
+    this.opts.store
+      .allocateSequence(SEQUENCE, this.sequenceBlock)
+      .then((first) => this.sessions.addSequenceBlock(first, this.sequenceBlock))
+      .catch(() => undefined) // tried again at the next ACR
+      .finally(() => (this.allocating = false));
   }
 
   /** The node Application to register. */
@@ -65,19 +93,50 @@ export class RfApplication {
   onAcr(req: Message, id: IdentityAvps): Message | Promise<Message> {
     const acr = readAcr(req);
     // accounting-rf.md §5.1: record type 1..4, Acct-Application-Id (if present) = 3 → else 5004.
+    // (The validator normally catches a bad record type first; this check serves validate: false.)
     if (!(acr.recordType >= 1 && acr.recordType <= 4)) {
-      const err = new DiameterError('AVP_BAD_VALUE', `invalid Accounting-Record-Type ${acr.recordType}`, { failedAvp: acr.recordTypeAvp });
-      return acaForError(req, id, acr, err);
+      if (acr.recordTypeAvp) return invalidRecordType(req, id, acr);
+      return acaForError(req, id, acr, new DiameterError('AVP_MISSING', 'Accounting-Record-Type missing'));
     }
     if (acr.acctApplicationId !== undefined && acr.acctApplicationId !== 3) {
       const failed = req.avps.find((a) => a.code === Code.ACCT_APPLICATION_ID && a.vendorId === 0);
       return acaForError(req, id, acr, new DiameterError('AVP_BAD_VALUE', `Acct-Application-Id ${acr.acctApplicationId} is not 3 (Rf)`, { failedAvp: failed }));
     }
     const out = this.sessions.apply(req, acr);
+    this.refillSequence();
     const answer = () => buildAca(req, id, acr, 2001, { interimInterval: out.interimInterval });
-    if (!out.batch.cdrs && !out.batch.sessionUpserts && !out.batch.sessionDeletes) return answer();
-    return this.committer.submit(out.batch).then(answer, (e: unknown) =>
-      buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` }),
-    );
+    const failed = (e: unknown) => buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
+    const key = `${acr.sessionId}\u0000${acr.subSessionId ?? ''}`;
+    if (!out.batch.cdrs && !out.batch.sessionUpserts && !out.batch.sessionDeletes) {
+      // A duplicate changes nothing, but its 2001 promises the original is stored: if the original's commit
+      // is still in flight, answer when it settles, with its outcome (RFC 6733 §9.6: the same answer).
+      const pending = this.inFlight.get(key);
+      return pending ? pending.then(answer, failed) : answer();
+    }
+    const committed = this.committer.submit(out.batch);
+    this.inFlight.set(key, committed);
+    const forget = () => {
+      if (this.inFlight.get(key) === committed) this.inFlight.delete(key);
+    };
+    committed.then(forget, forget);
+    return committed.then(answer, async (e: unknown) => {
+      // Memory already holds this ACR's effect; the store does not. Unless a later ACR of the session is
+      // still on its way to the store (its commit carries the whole session), go back to the stored state
+      // before answering 4002, so the CTF's retry is applied again instead of being taken for a duplicate.
+      // (`forget` above ran first: the key is gone unless a later ACR replaced it.)
+      if (!this.inFlight.has(key)) await this.rollback(acr);
+      return failed(e);
+    });
+  }
+
+  private async rollback(acr: AcrFields): Promise<void> {
+    let stored: AccountingSession | undefined;
+    try {
+      stored = await this.opts.store.getSession({ sessionId: acr.sessionId, subSessionId: acr.subSessionId });
+    } catch {
+      this.sessions.forgetClosed(acr.sessionId, acr.subSessionId);
+      return;
+    }
+    this.sessions.rollback(acr.sessionId, acr.subSessionId, stored);
   }
 }

@@ -13,7 +13,8 @@
  * decimal string, so it reads back as a string: JSON numbers cannot carry 2^64-1 exactly. Byte strings must
  * be turned into text (hex) by the caller; NUL characters are refused by PostgreSQL jsonb.
  */
-export type JsonValue = null | boolean | number | string | bigint | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | bigint | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 /** RFC 6733 §9.8.1 Accounting-Record-Type: 1 EVENT, 2 START, 3 INTERIM, 4 STOP. */

@@ -4,9 +4,10 @@ import { Command } from 'commander';
 import { builtinDictionary } from '../dictionary/builtin.js';
 import { loadDictionaries } from '../dictionary/load.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
+import { registerCdrCommands } from './cdr-commands.js';
 import { decodeCommand, encodeCommand } from './codec-commands.js';
 import { describeError } from './io.js';
-import { serve, type ServeOptions } from './serve.js';
+import type { ServeOptions } from './serve.js';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -78,11 +79,16 @@ program
   .action(async (opts: ServeOptions & { dictionary: string[] }) => {
     try {
       const dict = dictionaryFor(opts.dictionary);
+      // Loaded on demand: decode/encode should not pay for the store, logger and node at start-up.
+      const { serve } = await import('./serve.js');
       await serve({ ...opts, realm: opts.realm?.length ? opts.realm : undefined, allowPeer: opts.allowPeer?.length ? opts.allowPeer : undefined }, dict);
     } catch (e) {
       process.stderr.write(`diamkit: ${describeError(e, 'serve', builtinDictionary())}\n`);
       process.exit(2);
     }
   });
+
+// CDR store reading: `diamkit cdrs list|export`, `diamkit sessions` (src/cli/cdr-commands.ts).
+registerCdrCommands(program);
 
 await program.parseAsync(process.argv);

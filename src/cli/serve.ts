@@ -56,6 +56,13 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   if (rc !== 5012 && rc !== 3001) throw new CliError(`--unsupported-command: expected 5012 or 3001, got "${opts.unsupportedCommand}"`);
   const wd = opts.watchdog === undefined ? undefined : Number(opts.watchdog) * 1000;
   if (wd !== undefined && (!Number.isFinite(wd) || wd < 6000)) throw new CliError(`--watchdog: expected seconds >= 6 (RFC 3539), got "${opts.watchdog}"`);
+  // Every argument is checked before anything is opened (the CDR store, a listener): a typo must not
+  // leave a database file behind or a half-started server.
+  const tcpPort = port(opts.port, '--port');
+  const tlsPort = opts.tlsPort === undefined ? undefined : port(opts.tlsPort, '--tls-port');
+  if (tlsPort !== undefined && (!opts.tlsCert || !opts.tlsKey)) throw new CliError('--tls-port: needs --tls-cert FILE and --tls-key FILE');
+  const ii = opts.interimInterval === undefined ? undefined : Number(opts.interimInterval);
+  if (ii !== undefined && !(Number.isInteger(ii) && ii > 0)) throw new CliError(`--interim-interval: expected whole seconds > 0, got "${opts.interimInterval}"`);
   const nodeOpts: NodeOptions = {
     dictionary: dict,
     identity: { originHost: opts.originHost, originRealm: opts.originRealm },
@@ -73,8 +80,6 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   const cleanups: (() => Promise<void>)[] = [];
   if (opts.cdf !== false) {
     const store = await openStore(opts.store ?? DEFAULT_STORE_PATH);
-    const ii = opts.interimInterval === undefined ? undefined : Number(opts.interimInterval);
-    if (ii !== undefined && !(Number.isInteger(ii) && ii > 0)) throw new CliError(`--interim-interval: expected whole seconds > 0, got "${opts.interimInterval}"`);
     const rf = new RfApplication({ store, dictionary: dict, settings: { interimInterval: ii } });
     await rf.start();
     node.register(rf.application());
@@ -82,16 +87,15 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     log.info({ store: store.backend, location: opts.store ?? DEFAULT_STORE_PATH, openSessions: rf.sessions.sessions.size }, 'CDF (Rf, application 3) ready');
   }
   if (setup) await setup(node, log);
-  const addr = await node.listen({ host: opts.host, port: port(opts.port, '--port') });
+  const addr = await node.listen({ host: opts.host, port: tcpPort });
   log.info({ address: addr.address, port: addr.port, originHost: opts.originHost }, 'diamkit serving Diameter/TCP');
-  if (opts.tlsPort !== undefined) {
-    if (!opts.tlsCert || !opts.tlsKey) throw new CliError('--tls-port: needs --tls-cert FILE and --tls-key FILE');
+  if (tlsPort !== undefined) {
     const t = await node.listen({
       host: opts.host,
-      port: port(opts.tlsPort, '--tls-port'),
+      port: tlsPort,
       tls: {
-        cert: readFileSync(opts.tlsCert),
-        key: readFileSync(opts.tlsKey),
+        cert: readFileSync(opts.tlsCert!),
+        key: readFileSync(opts.tlsKey!),
         ca: opts.tlsCa ? readFileSync(opts.tlsCa) : undefined,
         requestCert: !!opts.tlsRequireClientCert,
       },

@@ -90,7 +90,10 @@ export function encodeAddress(v: string | OtherAddress): Uint8Array {
     // IPv4/IPv6 given as {family, bytes} must still have their fixed size, or the receiver rejects it (5014).
     const size = v.family === FAMILY_IPV4 ? 4 : v.family === FAMILY_IPV6 ? 16 : -1;
     if (size >= 0 && v.bytes.length !== size) {
-      throw new DiameterError('ENCODE_BAD_VALUE', `Address family ${v.family} needs ${size} octets, got ${v.bytes.length}`);
+      throw new DiameterError(
+        'ENCODE_BAD_VALUE',
+        `Address family ${v.family} needs ${size} octets, got ${v.bytes.length}`,
+      );
     }
     const out = new Uint8Array(2 + v.bytes.length);
     out[0] = (v.family >>> 8) & 0xff;

@@ -2,7 +2,7 @@
  * AVP layout (RFC 6733 §4.1; base-protocol.md §3): walking, decoding and encoding AVPs.
  * Decoding works over views of the message buffer; nothing is copied.
  */
-import { DATA_CODECS, ValueError, minimumDataSize } from './data-types.js';
+import { DATA_CODECS, ValueError, decodeUtf8, latin1, minimumDataSize } from './data-types.js';
 import { DiameterError } from './errors.js';
 import { AVP_V, type Avp, type AvpTypeResolver, type AvpValue, type DataType } from './types.js';
 import type { Writer } from './writer.js';
@@ -40,6 +40,60 @@ function pathOf(p: Parent | string | undefined): string | undefined {
   return p === undefined || typeof p === 'string' ? p : joinPath(pathOf(p.up), p.code, p.vendorId);
 }
 
+type ViewConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer;
+
+/**
+ * The class Buffer#subarray itself instantiates (Node's FastBuffer, published as Buffer[Symbol.species] so
+ * that typed-array methods return Buffers). Building each AVP's `data` view with it from the ArrayBuffer and
+ * offset read once per message gives the same Buffer as `b.subarray(s, e)` without subarray's read of
+ * `b.buffer`, a call into C++ that cost about a third of each view. If a Node version stops publishing
+ * it, Buffer.from(arrayBuffer, offset, length) builds the same views.
+ */
+const species = (Buffer as unknown as { [Symbol.species]?: unknown })[Symbol.species];
+const makeView: (ab: ArrayBufferLike, byteOffset: number, length: number) => Buffer =
+  typeof species === 'function' && species.prototype === Buffer.prototype
+    ? (ab, byteOffset, length) => new (species as ViewConstructor)(ab, byteOffset, length)
+    : (ab, byteOffset, length) => Buffer.from(ab, byteOffset, length);
+
+/** The codec of UTF8String, DiameterIdentity and IPFilterRule: their values get the text fast path. */
+const TEXT_CODEC = DATA_CODECS.UTF8String;
+
+/**
+ * Messages up to this size decode their ASCII text values as substrings of one latin1 string of the whole
+ * message. Bigger ones decode each value on its own, so that a large message with little text is not
+ * copied into a string, and a kept value never holds on to more than this many characters.
+ */
+const WHOLE_TEXT_MAX = 4096;
+
+/** What one message's walk shares across nesting levels. */
+interface Walk {
+  b: Buffer;
+  /** `b.buffer` and `b.byteOffset`, read once per message. */
+  ab: ArrayBufferLike;
+  base: number;
+  resolve: AvpTypeResolver | undefined;
+  /** `b` as one latin1 string, made on the first ASCII text value (see textValue). */
+  text: string | undefined;
+}
+
+/**
+ * The value of a text AVP whose data is `b[start, end)`: what decodeUtf8(data) gives, made cheaper. Each
+ * call into C++ for a string (latin1Slice) costs about as much as a short string is long, so ASCII text
+ * (nearly all Diameter text) is cut from one latin1 string of the whole message, made once: ASCII octets
+ * are the same characters in latin1 and UTF-8. V8 makes a substring of 13 or more characters a slice that
+ * keeps that whole-message string alive, as `data` keeps the message buffer alive: DESIGN.md's "views,
+ * not copies". Anything else (non-ASCII, or a message over WHOLE_TEXT_MAX) goes through decodeUtf8.
+ */
+function textValue(w: Walk, start: number, end: number, data: Buffer): string {
+  const b = w.b;
+  if (b.length > WHOLE_TEXT_MAX) return decodeUtf8(data);
+  let any = 0;
+  for (let i = start; i < end; i++) any |= b[i]!;
+  if (any >= 0x80) return decodeUtf8(data);
+  const text = w.text ?? (w.text = latin1(b));
+  return text.substring(start, end);
+}
+
 /**
  * Decodes the AVPs in `b[start, end)`. With a resolver, Grouped AVPs are decoded recursively and every
  * AVP of a known type gets its typed `value`; unknown AVPs keep only `data`.
@@ -51,16 +105,12 @@ export function decodeAvps(
   resolve: AvpTypeResolver | undefined,
   parentPath?: string,
 ): Avp[] {
-  return walk(b, start, end, resolve, parentPath);
+  const w: Walk = { b, ab: b.buffer, base: b.byteOffset, resolve, text: undefined };
+  return walk(w, start, end, parentPath);
 }
 
-function walk(
-  b: Buffer,
-  start: number,
-  end: number,
-  resolve: AvpTypeResolver | undefined,
-  parent: Parent | string | undefined,
-): Avp[] {
+function walk(w: Walk, start: number, end: number, parent: Parent | string | undefined): Avp[] {
+  const { b, ab, base, resolve } = w;
   const out: Avp[] = [];
   let o = start;
   while (o < end) {
@@ -68,7 +118,8 @@ function walk(
       throw new DiameterError('AVP_TRAILING', `${end - o} octets left after the last AVP`, {
         offset: o,
         path: pathOf(parent),
-        failedAvp: end - o >= 4 ? { code: readCode(b, o), flags: 0, vendorId: 0, data: new Uint8Array(0) } : undefined,
+        failedAvp:
+          end - o >= 4 ? { code: readCode(b, o), flags: 0, vendorId: 0, data: new Uint8Array(0) } : undefined,
       });
     }
     const code = readCode(b, o);
@@ -96,13 +147,17 @@ function walk(
       });
     }
     if (o + len > end) {
-      throw new DiameterError('AVP_OVERRUN', `AVP length ${len} overruns its container by ${o + len - end} octets`, {
-        offset: o,
-        path: joinPath(pathOf(parent), code, vendorId),
-        failedAvp: failedForBadLength(code, flags, vendorId, info?.type),
-      });
+      throw new DiameterError(
+        'AVP_OVERRUN',
+        `AVP length ${len} overruns its container by ${o + len - end} octets`,
+        {
+          offset: o,
+          path: joinPath(pathOf(parent), code, vendorId),
+          failedAvp: failedForBadLength(code, flags, vendorId, info?.type),
+        },
+      );
     }
-    const data = b.subarray(o + hdr, o + len);
+    const data = makeView(ab, base + o + hdr, len - hdr);
     // Each shape is built by one object literal (no properties added later), so every AVP of a shape
     // shares one hidden class and the property order stays code, flags, vendorId, data, type, value|avps.
     let avp: Avp;
@@ -112,12 +167,13 @@ function walk(
       const type = info.type;
       if (type === 'Grouped') {
         // A Grouped AVP's data is whole child AVPs, each with its padding (RFC 6733 §4.4).
-        const avps = walk(b, o + hdr, o + len, resolve, { up: parent, code, vendorId });
+        const avps = walk(w, o + hdr, o + len, { up: parent, code, vendorId });
         avp = { code, flags, vendorId, data, type, avps };
       } else {
         let value: AvpValue;
         try {
-          value = DATA_CODECS[type].decode(data);
+          const codec = DATA_CODECS[type];
+          value = codec === TEXT_CODEC ? textValue(w, o + hdr, o + len, data) : codec.decode(data);
         } catch (e) {
           if (!(e instanceof ValueError)) throw e;
           throw new DiameterError(e.code, e.message, {
@@ -159,7 +215,10 @@ export function encodeAvp(w: Writer, avp: Avp): void {
   } else if (avp.data !== undefined) {
     w.bytes(avp.data);
   } else {
-    throw new DiameterError('ENCODE_NO_TYPE', `AVP ${avpKey(avp.code, vendor)} has no data, typed value or children`);
+    throw new DiameterError(
+      'ENCODE_NO_TYPE',
+      `AVP ${avpKey(avp.code, vendor)} has no data, typed value or children`,
+    );
   }
   w.patchLength24(start + 4, w.pos - start);
   w.pad();

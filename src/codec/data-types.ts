@@ -33,7 +33,10 @@ function fixed(d: Buffer, n: number, type: string): void {
 }
 
 function bad(type: string, v: unknown): never {
-  throw new DiameterError('ENCODE_BAD_VALUE', `${type} cannot hold ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`);
+  throw new DiameterError(
+    'ENCODE_BAD_VALUE',
+    `${type} cannot hold ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`,
+  );
 }
 
 function asInt(v: AvpValue, type: string, min: number, max: number): number {
@@ -52,13 +55,18 @@ function asBig(v: AvpValue, type: string, min: bigint, max: bigint): bigint {
   return b;
 }
 
-/** Decodes UTF-8 strictly (RFC 6733 §4.3.1: invalid UTF-8 is prohibited → 5004). ASCII takes a fast path. */
 /** Node's undocumented but stable slice methods skip toString()'s argument checks on the hot path. */
 interface FastSlices {
   utf8Slice(start: number, end: number): string;
   latin1Slice(start: number, end: number): string;
 }
 
+/** All of `b` as a latin1 string (one character per octet). */
+export function latin1(b: Buffer): string {
+  return (b as unknown as FastSlices).latin1Slice(0, b.length);
+}
+
+/** Decodes UTF-8 strictly (RFC 6733 §4.3.1: invalid UTF-8 is prohibited → 5004). ASCII takes a fast path. */
 export function decodeUtf8(d: Buffer): string {
   const f = d as unknown as FastSlices;
   const n = d.length;
@@ -208,8 +216,12 @@ const address: DataCodec = {
   decode(d) {
     const a = decodeAddress(d);
     if (a === undefined) {
-      if (d.length < 2) throw new ValueError('AVP_BAD_SIZE', `Address needs at least 2 octets, got ${d.length}`);
-      throw new ValueError('AVP_BAD_SIZE', `Address family ${(d[0]! << 8) | d[1]!} with ${d.length - 2} address octets`);
+      if (d.length < 2)
+        throw new ValueError('AVP_BAD_SIZE', `Address needs at least 2 octets, got ${d.length}`);
+      throw new ValueError(
+        'AVP_BAD_SIZE',
+        `Address family ${(d[0]! << 8) | d[1]!} with ${d.length - 2} address octets`,
+      );
     }
     return a;
   },

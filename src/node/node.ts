@@ -17,7 +17,7 @@ import { appIdSet, commonApplications, readCapabilities, type AdvertisedApplicat
 import { Connection, type ConnectionOptions } from '../peer/connection.js';
 import { channels } from '../peer/diagnostics.js';
 import { Peer, type PeerHost } from '../peer/peer.js';
-import { CER_WAIT_DEFAULT_MS } from '../peer/timers.js';
+import { CER_WAIT_DEFAULT_MS, type Clock } from '../peer/timers.js';
 import { answerForError, buildErrorAnswer } from './answers.js';
 import { DuplicateCache, withHopByHop } from './duplicates.js';
 import { EndToEndGenerator } from './end-to-end.js';
@@ -46,6 +46,8 @@ export interface NodeOptions {
   /** Close an inbound connection that sends no CER within this time. */
   cerTimeoutMs?: number;
   watchdogMs?: number;
+  /** Time and timers for the peers' watchdogs; default the system clock (tests drive a fake one). */
+  watchdogClock?: Clock;
   requestTimeoutMs?: number;
   maxMessageLength?: number;
   /** Accept several connections with the same Origin-Host (load generators); default false (RFC 6733). */
@@ -78,10 +80,13 @@ export class DiameterNode extends EventEmitter implements PeerHost {
   readonly peers = new Map<string, Peer>();
   readonly connectionOptions: ConnectionOptions;
   readonly watchdogMs?: number;
+  readonly watchdogClock?: Clock;
   private readonly duplicates: DuplicateCache;
   private readonly e2e = new EndToEndGenerator();
   private readonly servers: (net.Server | tls.Server)[] = [];
   private readonly unbound = new Set<Connection>();
+  /** Where to reach the peers connect() was asked for. */
+  private readonly targets = new WeakMap<Peer, PeerTarget>();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly allow?: Set<string>;
   private readonly realms?: Set<string>;
@@ -98,6 +103,7 @@ export class DiameterNode extends EventEmitter implements PeerHost {
       requestTimeoutMs: options.requestTimeoutMs,
     };
     this.watchdogMs = options.watchdogMs;
+    this.watchdogClock = options.watchdogClock;
     this.duplicates = new DuplicateCache({ windowMs: options.duplicateWindowMs, maxEntries: options.duplicateMaxEntries });
     if (options.allowPeers?.length) this.allow = new Set(options.allowPeers.map((h) => h.toLowerCase()));
     if (options.realms?.length) this.realms = new Set(options.realms.map((r) => r.toLowerCase()));
@@ -126,6 +132,13 @@ export class DiameterNode extends EventEmitter implements PeerHost {
 
   newEndToEnd(): number {
     return this.e2e.take();
+  }
+
+  /** PeerHost: opens the transport to a peer whose address connect() was given (initiator role). */
+  openTransport(peer: Peer): Promise<Duplex> {
+    const target = this.targets.get(peer);
+    if (!target) return Promise.reject(new DiameterError('PEER_NOT_OPEN', `no address known for ${peer.label}`));
+    return openTransport(target);
   }
 
   // ---------------------------------------------------------------------------------------------------
@@ -190,21 +203,28 @@ export class DiameterNode extends EventEmitter implements PeerHost {
     this.unbound.delete(conn);
     const caps = readCapabilities(msg);
     let peer: Peer | undefined;
-    const key = caps.originHost.toLowerCase();
+    let k = caps.originHost.toLowerCase();
+    let created = false;
     if (this.options.multipleConnections) {
       peer = new Peer(this, { originHost: caps.originHost });
-      const k = `${key}#${conn.id}`;
+      created = true;
+      k = `${k}#${conn.id}`;
       this.peers.set(k, peer);
-      peer.once('closed', () => this.peers.get(k) === peer && this.peers.delete(k));
+      const entry = k;
+      peer.once('closed', () => this.peers.get(entry) === peer && this.peers.delete(entry));
     } else {
-      peer = this.peers.get(key);
+      peer = this.peers.get(k);
       if (!peer) {
         peer = new Peer(this, { originHost: caps.originHost });
-        this.peers.set(key, peer);
+        created = true;
+        this.peers.set(k, peer);
       }
     }
     this.emit('peer', peer);
     peer.inboundCer(conn, msg, caps);
+    // A refused CER (3010, 5010 …) leaves Closed a peer made for it: do not keep it, or every refused
+    // connection (one entry each with multipleConnections) would stay in the table for good.
+    if (created && peer.state === 'Closed' && !peer.rConn && !peer.iConn && this.peers.get(k) === peer) this.peers.delete(k);
   }
 
   judgeCapabilities(caps: PeerCapabilities): { resultCode: number; errorMessage?: string } {
@@ -227,22 +247,12 @@ export class DiameterNode extends EventEmitter implements PeerHost {
     const key = (target.originHost ?? `${target.host}:${target.port}`).toLowerCase();
     let peer = this.peers.get(key);
     if (!peer) {
-      peer = new Peer(
-        {
-          identity: this.identity,
-          applications: this.applications,
-          connectionOptions: this.connectionOptions,
-          watchdogMs: this.watchdogMs,
-          judgeCapabilities: (c) => this.judgeCapabilities(c),
-          onRequest: (p, c, m) => this.onRequest(p, c, m),
-          onMalformed: (p, c, m, e) => this.onMalformed(p, c, m, e),
-          newEndToEnd: () => this.newEndToEnd(),
-          openTransport: () => openTransport(target),
-        },
-        { originHost: target.originHost, reconnect: opts.reconnect ?? false, reconnectMs: this.options.reconnectMs },
-      );
+      peer = new Peer(this, { originHost: target.originHost, reconnect: opts.reconnect ?? false, reconnectMs: this.options.reconnectMs });
       this.peers.set(key, peer);
     }
+    // The peer may exist already because it connected to us first (found by its Origin-Host): it is the
+    // same peer (RFC 6733 §5.6.4 needs one state machine per peer), and now we know how to reach it.
+    this.targets.set(peer, target);
     const p = peer;
     return new Promise<Peer>((resolve, reject) => {
       const timer = setTimeout(() => done(new DiameterError('PEER_NOT_OPEN', `${target.host}:${target.port}: not open within ${opts.timeoutMs ?? 15000} ms`)), opts.timeoutMs ?? 15000);

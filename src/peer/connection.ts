@@ -48,6 +48,7 @@ interface Pending {
   /** The request's own timeout (for the error message). */
   timeoutMs: number;
   request: Message;
+  onAnswer?: (answer: Message) => void;
 }
 
 export class RequestTimeoutError extends DiameterError {
@@ -157,15 +158,16 @@ export class Connection {
       const p = this.pending.get(msg.hopByHopId);
       if (p) {
         this.pending.delete(msg.hopByHopId);
+        p.onAnswer?.(msg);
         p.resolve(msg);
         return;
       }
-      if (!this.owner.onUnknownAnswer) {
-        // RFC 6733 §6.2: an answer matching no pending request is discarded (and counted).
-        this.stats.unknownAnswers++;
-        if (channels.unknownAnswer.hasSubscribers) channels.unknownAnswer.publish({ connection: this, message: msg });
-        return;
-      }
+      // RFC 6733 §6.2: an answer matching no pending request is discarded (and counted); an owner that
+      // wants to see it (a relay restoring Hop-by-Hop ids) gets it through onUnknownAnswer.
+      this.stats.unknownAnswers++;
+      if (channels.unknownAnswer.hasSubscribers) channels.unknownAnswer.publish({ connection: this, message: msg });
+      this.owner.onUnknownAnswer?.(this, msg);
+      return;
     }
     this.owner.onMessage(this, msg);
   }
@@ -175,13 +177,28 @@ export class Connection {
     return this.hopByHop;
   }
 
-  /** Sends a request and resolves with its answer. Sets a fresh Hop-by-Hop id unless `keepHopByHop`. */
-  request(msg: Message, opts: { timeoutMs?: number; keepHopByHop?: boolean } = {}): Promise<Message> {
+  /**
+   * Sends a request and resolves with its answer. Sets a fresh Hop-by-Hop id unless `keepHopByHop`.
+   * `onAnswer` runs synchronously when the answer is read, before any later message of the same read is
+   * handled (a promise reaction would run only after them): the peer needs that for the CEA, which
+   * changes what the messages right behind it mean.
+   */
+  request(
+    msg: Message,
+    opts: { timeoutMs?: number; keepHopByHop?: boolean; onAnswer?: (answer: Message) => void } = {},
+  ): Promise<Message> {
     if (this.closed) return Promise.reject(new ConnectionClosedError(`${this.label} is closed`));
     if (!opts.keepHopByHop) msg.hopByHopId = this.nextHopByHop();
     const timeoutMs = opts.timeoutMs ?? this.requestTimeoutMs;
     return new Promise<Message>((resolve, reject) => {
-      this.pending.set(msg.hopByHopId, { resolve, reject, deadline: Date.now() + timeoutMs, timeoutMs, request: msg });
+      this.pending.set(msg.hopByHopId, {
+        resolve,
+        reject,
+        deadline: Date.now() + timeoutMs,
+        timeoutMs,
+        request: msg,
+        onAnswer: opts.onAnswer,
+      });
       this.armSweep(timeoutMs);
       this.sendMessage(msg);
     });

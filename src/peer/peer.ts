@@ -23,7 +23,7 @@ import { Connection, type ConnectionOptions, type ConnectionOwner } from './conn
 import { channels } from './diagnostics.js';
 import { elect } from './election.js';
 import { isOpen, transition, type PeerAction, type PeerEvent, type PeerState, type TransitionContext } from './state-machine.js';
-import { CEA_WAIT_DEFAULT_MS, DPA_WAIT_DEFAULT_MS, TC_DEFAULT_MS } from './timers.js';
+import { CEA_WAIT_DEFAULT_MS, DPA_WAIT_DEFAULT_MS, TC_DEFAULT_MS, type Clock } from './timers.js';
 import { Watchdog, type WatchdogState } from './watchdog.js';
 
 /** What a Peer needs from the node that owns it. */
@@ -33,6 +33,8 @@ export interface PeerHost {
   readonly connectionOptions: ConnectionOptions;
   /** Tw in ms (RFC 3539); default 30 000. */
   readonly watchdogMs?: number;
+  /** Time and timers for the watchdog; default the system clock (tests drive a fake one). */
+  readonly watchdogClock?: Clock;
   /** Judges a CER or CEA: 2001 to accept, or the Result-Code to refuse with (5010, 3010, …). */
   judgeCapabilities(caps: PeerCapabilities): { resultCode: number; errorMessage?: string };
   /** An application request arrived on an open connection. */
@@ -88,6 +90,7 @@ export class Peer extends EventEmitter {
     this.reconnectDelay = options.reconnectMs ?? TC_DEFAULT_MS;
     this.watchdog = new Watchdog({
       twInitMs: host.watchdogMs,
+      clock: host.watchdogClock,
       sendWatchdog: () => this.sendDwr(),
       closeConnection: () => this.openConnection()?.destroy(new DiameterError('PEER_NOT_OPEN', 'watchdog: peer stopped answering')),
       failover: () =>
@@ -203,6 +206,13 @@ export class Peer extends EventEmitter {
       conn.destroy();
       return;
     }
+    if ((event === 'I-Rcv-Message' || event === 'R-Rcv-Message') && this.state === 'Closing' && conn && msg && conn === this.openConnection()) {
+      // RFC 6733 §5.6 has no Rcv-Message row for Closing, but a request the peer sent before it saw our
+      // DPR is still in flight (§5.4): answer it rather than leave it to time out at the peer.
+      this.stats.requestsIn++;
+      this.host.onRequest(this, conn, msg);
+      return;
+    }
     if (channels.peerError.hasSubscribers) {
       channels.peerError.publish({ peer: this, connection: conn, error: new Error(`no transition for ${event} in ${this.state}`) });
     }
@@ -262,7 +272,11 @@ export class Peer extends EventEmitter {
         this.iConn = undefined;
         return;
       case 'R-Disc': {
-        const c = a.conn && a.conn !== this.rConn ? a.conn : this.rConn;
+        // The responder connection: the one the event came on when that is an inbound connection we
+        // refuse (a bad CER on a new connection), else the accepted one. Never the initiated one: in
+        // Wait-Returns the loser's I-Rcv-CEA arrives on its I connection, and R-Disc then closes R
+        // (RFC 6733 §5.6.4: the loser keeps the connection it initiated).
+        const c = a.conn && a.conn !== this.rConn && a.conn !== this.iConn ? a.conn : this.rConn;
         c?.close();
         if (c === this.rConn) this.rConn = undefined;
         return;
@@ -337,6 +351,11 @@ export class Peer extends EventEmitter {
     const p = this.prefix(conn);
     const isReq = (msg.flags & FLAG_R) !== 0;
     if (!isReq) return; // answers to our requests are resolved by the connection; strays are dropped
+    if (this.state === 'Wait-I-CEA' && conn === this.iConn) {
+      // Only the CEA may come before it (RFC 6733 §5.6 I-Rcv-Non-CEA): a DWR, DPR or CER too is an error.
+      this.fire('I-Rcv-Non-CEA', { conn, msg });
+      return;
+    }
     switch (msg.commandCode) {
       case Cmd.CAPABILITIES_EXCHANGE:
         this.fire(`${p}Rcv-CER` as PeerEvent, { conn, msg });
@@ -348,10 +367,6 @@ export class Peer extends EventEmitter {
         this.fire(`${p}Rcv-DPR` as PeerEvent, { conn, msg });
         return;
       default:
-        if (this.state === 'Wait-I-CEA' && conn === this.iConn) {
-          this.fire('I-Rcv-Non-CEA', { conn, msg });
-          return;
-        }
         this.fire(`${p}Rcv-Message` as PeerEvent, { conn, msg });
     }
   }
@@ -417,21 +432,29 @@ export class Peer extends EventEmitter {
       endToEndId: this.host.newEndToEnd(),
       avps: [id.originHost, id.originRealm, ...capabilityAvps(id, this.localAddresses(conn), this.host.applications)],
     };
-    conn.request(cer, { timeoutMs: CEA_WAIT_DEFAULT_MS }).then(
-      (cea) => {
-        const caps = readCapabilities(cea);
-        const rc = cea.avps.find((x) => x.code === Code.RESULT_CODE && x.vendorId === 0);
-        const resultCode = rc ? Number(rc.value ?? 0) : 0;
-        if (!this.originHost) this.originHost = caps.originHost;
-        const common = commonApplications(appIdSet(this.host.applications), caps.appIds);
-        const ok = resultCode === 2001 && common.length > 0;
-        if (!ok) this.emit('cea-refused', resultCode, caps);
-        this.fire('I-Rcv-CEA', { conn, msg: cea, caps }, { ceaAcceptable: ok });
-      },
+    // The CEA is handled synchronously (onAnswer), not in a promise reaction: a peer that opens sends
+    // its first requests (a DWR in RFC 3539 REOPEN, application requests) right behind the CEA, often in
+    // the same segment, and they must find us in I-Open, not in Wait-I-CEA where they would be an error.
+    conn.request(cer, { timeoutMs: CEA_WAIT_DEFAULT_MS, onAnswer: (cea) => this.onCea(conn, cea) }).then(
+      () => undefined,
       () => {
         if (this.iConn === conn) this.fire('Timeout', { conn });
       },
     );
+  }
+
+  /** Process-CEA (RFC 6733 §5.3): the CEA must carry 2001 and a common application. */
+  private onCea(conn: Connection, cea: Message): void {
+    const caps = readCapabilities(cea);
+    const rc = cea.avps.find((x) => x.code === Code.RESULT_CODE && x.vendorId === 0);
+    const resultCode = rc ? Number(rc.value ?? 0) : 0;
+    if (!this.originHost) this.originHost = caps.originHost;
+    const ours = appIdSet(this.host.applications);
+    // As on the responder side (DiameterNode.judgeCapabilities): a node with no application at all
+    // only needs the base protocol, so any 2001 CEA will do.
+    const ok = resultCode === 2001 && (ours.size === 0 || commonApplications(ours, caps.appIds).length > 0);
+    if (!ok) this.emit('cea-refused', resultCode, caps);
+    this.fire('I-Rcv-CEA', { conn, msg: cea, caps }, { ceaAcceptable: ok });
   }
 
   private sendCea(conn: Connection, cer: Message, verdict: { resultCode: number; errorMessage?: string }): void {

@@ -47,8 +47,13 @@ describe('GroupCommitter', () => {
     const fake = new FakeStore();
     const gc = new GroupCommitter(fake);
     await Promise.all([
-      gc.submit({ sessionUpserts: [session('a', { lastRecordNumber: 1 }), session('b', { lastRecordNumber: 1 })] }),
-      gc.submit({ sessionDeletes: [{ sessionId: 'a' }], sessionUpserts: [session('a', { lastRecordNumber: 2 })] }),
+      gc.submit({
+        sessionUpserts: [session('a', { lastRecordNumber: 1 }), session('b', { lastRecordNumber: 1 })],
+      }),
+      gc.submit({
+        sessionDeletes: [{ sessionId: 'a' }],
+        sessionUpserts: [session('a', { lastRecordNumber: 2 })],
+      }),
       gc.submit({ sessionDeletes: [{ sessionId: 'b' }, { sessionId: 'b', subSessionId: 3n }] }),
       gc.submit({ sessionUpserts: [session('b', { subSessionId: 3n, lastRecordNumber: 5 })] }),
     ]);
@@ -120,7 +125,10 @@ describe('GroupCommitter', () => {
     const fake = new FakeStore();
     fake.failNext = true;
     const gc = new GroupCommitter(fake);
-    const results = await Promise.allSettled([gc.submit({ cdrs: [cdr('a')] }), gc.submit({ cdrs: [cdr('b')] })]);
+    const results = await Promise.allSettled([
+      gc.submit({ cdrs: [cdr('a')] }),
+      gc.submit({ cdrs: [cdr('b')] }),
+    ]);
     for (const r of results) {
       assert.equal(r.status, 'rejected');
       const e = (r as PromiseRejectedResult).reason as DiameterError;
@@ -168,6 +176,9 @@ describe('GroupCommitter', () => {
     await gc.close();
     await q;
     assert.equal(fake.batches.length, 2);
-    await assert.rejects(gc.submit({ cdrs: [cdr('c')] }), (e: unknown) => (e as DiameterError).code === 'STORE_CLOSED');
+    await assert.rejects(
+      gc.submit({ cdrs: [cdr('c')] }),
+      (e: unknown) => (e as DiameterError).code === 'STORE_CLOSED',
+    );
   });
 });

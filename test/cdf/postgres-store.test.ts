@@ -144,7 +144,10 @@ describe('PostgresStore specifics', { skip }, () => {
 
   it('reports a connection failure at open as STORE_OPEN_FAILED', async () => {
     // Port 1 on loopback: nothing listens there, so the connection is refused at once.
-    const store = new PostgresStore({ url: 'postgres://nobody:secret@127.0.0.1:1/none', connectTimeoutMs: 2000 });
+    const store = new PostgresStore({
+      url: 'postgres://nobody:secret@127.0.0.1:1/none',
+      connectTimeoutMs: 2000,
+    });
     await assert.rejects(store.open(), (e: unknown) => {
       assert.ok(e instanceof DiameterError);
       assert.equal(e.code, 'STORE_OPEN_FAILED');
@@ -158,6 +161,9 @@ describe('redactUrl', () => {
   it('hides the password and nothing else', () => {
     assert.equal(redactUrl('postgres://u:p%40ss@h:5432/db?x=1'), 'postgres://u:***@h:5432/db?x=1');
     assert.equal(redactUrl('postgresql://u@h/db'), 'postgresql://u@h/db');
-    assert.equal(redactUrl('postgres:///db?host=/var/run/postgresql'), 'postgres:///db?host=/var/run/postgresql');
+    assert.equal(
+      redactUrl('postgres:///db?host=/var/run/postgresql'),
+      'postgres:///db?host=/var/run/postgresql',
+    );
   });
 });

@@ -36,7 +36,11 @@ describe('SqliteStore specifics', () => {
       assert.equal(probe.pragma('journal_mode', { simple: true }), 'wal');
       assert.equal(probe.pragma('user_version', { simple: true }), SQLITE_SCHEMA_VERSION);
       probe.close();
-      assert.deepEqual(store.settings(), { journalMode: 'wal', synchronous: level, schemaVersion: SQLITE_SCHEMA_VERSION });
+      assert.deepEqual(store.settings(), {
+        journalMode: 'wal',
+        synchronous: level,
+        schemaVersion: SQLITE_SCHEMA_VERSION,
+      });
       await store.close();
     }
   });
@@ -73,7 +77,10 @@ describe('SqliteStore specifics', () => {
     let buffered = '';
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
     await new Promise<void>((resolveKill, rejectKill) => {
-      const timer = setTimeout(() => rejectKill(new Error('writer did not acknowledge 300 batches in 30 s')), 30_000);
+      const timer = setTimeout(
+        () => rejectKill(new Error('writer did not acknowledge 300 batches in 30 s')),
+        30_000,
+      );
       child.stdout!.on('data', (chunk: Buffer) => {
         buffered += chunk.toString();
         const lines = buffered.split('\n');

@@ -85,7 +85,9 @@ const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 export function storeContract(name: string, factory: StoreFactory, options: { skip?: string } = {}): void {
   describe(`CdrStore contract: ${name}`, { skip: options.skip }, () => {
     /** Opens a fresh store and closes whatever the test opened at its end. */
-    async function fresh(t: { after(fn: () => Promise<void>): void }): Promise<StoreFixture & { opened: CdrStore[] }> {
+    async function fresh(t: {
+      after(fn: () => Promise<void>): void;
+    }): Promise<StoreFixture & { opened: CdrStore[] }> {
       const fx = await factory();
       const opened: CdrStore[] = [fx.store];
       t.after(async () => {
@@ -141,7 +143,11 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         ...full,
         data: { containers: [{ rg: 10, up: '1234567890123456789', note: 'é"\\' }], flag: true, none: null },
       });
-      assert.equal(await store.getSession({ sessionId: 'full;1;2' }), undefined, 'the sub-session id is part of the key');
+      assert.equal(
+        await store.getSession({ sessionId: 'full;1;2' }),
+        undefined,
+        'the sub-session id is part of the key',
+      );
       const back = await store.getSession({ sessionId: 'minimal' });
       assert.deepEqual(back, minimal);
       assert.ok(back && !('subSessionId' in back) && !('expiresAt' in back), 'absent optionals stay absent');
@@ -149,8 +155,15 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
 
     it('upserts replace a session; sub-sessions are separate keys', async (t) => {
       const { store } = await fresh(t);
-      await store.commit({ sessionUpserts: [session('a'), session('a', { subSessionId: 1n, lastRecordNumber: 10 })] });
-      const v2 = session('a', { recordType: 3, lastRecordNumber: 1, lastSeenAt: at(30), counters: { acrs: 2n } });
+      await store.commit({
+        sessionUpserts: [session('a'), session('a', { subSessionId: 1n, lastRecordNumber: 10 })],
+      });
+      const v2 = session('a', {
+        recordType: 3,
+        lastRecordNumber: 1,
+        lastSeenAt: at(30),
+        counters: { acrs: 2n },
+      });
       await store.commit({ sessionUpserts: [v2] });
       assert.deepEqual(await store.getSession({ sessionId: 'a' }), v2);
       assert.equal((await store.getSession({ sessionId: 'a', subSessionId: 1n }))?.lastRecordNumber, 10);
@@ -159,7 +172,9 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
 
     it('deletes exactly the named key; deleting a missing key is not an error', async (t) => {
       const { store } = await fresh(t);
-      await store.commit({ sessionUpserts: [session('a'), session('a', { subSessionId: 5n }), session('b')] });
+      await store.commit({
+        sessionUpserts: [session('a'), session('a', { subSessionId: 5n }), session('b')],
+      });
       await store.commit({ sessionDeletes: [{ sessionId: 'a', subSessionId: 5n }, { sessionId: 'ghost' }] });
       assert.equal(await store.getSession({ sessionId: 'a', subSessionId: 5n }), undefined);
       assert.ok(await store.getSession({ sessionId: 'a' }));
@@ -209,7 +224,10 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
     it('refuses records it cannot store faithfully, writing nothing', async (t) => {
       const { store } = await fresh(t);
       const bad: StoreBatch[] = [
-        { sessionUpserts: [session('ok')], cdrs: [cdr('b1', { fields: { octets: new Uint8Array([1]) as never } })] },
+        {
+          sessionUpserts: [session('ok')],
+          cdrs: [cdr('b1', { fields: { octets: new Uint8Array([1]) as never } })],
+        },
         { sessionUpserts: [session('ok')], cdrs: [cdr('b2', { duration: Number.NaN })] },
         { sessionUpserts: [session('ok'), session('bad', { state: 'half' as never })] },
         { sessionUpserts: [session('ok'), session('bad', { counters: { x: 1 as never } })] },
@@ -244,10 +262,15 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         anomalies: ['aCRInterimLost'],
         fields: {
           recordType: 85,
-          listOfServiceData: [{ ratingGroup: 10, datavolumeFBCUplink: U64_MAX, datavolumeFBCDownlink: 2n ** 63n }],
+          listOfServiceData: [
+            { ratingGroup: 10, datavolumeFBCUplink: U64_MAX, datavolumeFBCDownlink: 2n ** 63n },
+          ],
           accessPointNameNI: 'internet',
         },
-        rawAvps: [{ name: 'Accounting-Record-Type', value: 4 }, { name: 'Accounting-Input-Octets', value: U64_MAX }],
+        rawAvps: [
+          { name: 'Accounting-Record-Type', value: 4 },
+          { name: 'Accounting-Input-Octets', value: U64_MAX },
+        ],
         createdAt: at(1),
       });
       await store.commit({ cdrs: [full] });
@@ -259,7 +282,11 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         fields: {
           recordType: 85,
           listOfServiceData: [
-            { ratingGroup: 10, datavolumeFBCUplink: '18446744073709551615', datavolumeFBCDownlink: '9223372036854775808' },
+            {
+              ratingGroup: 10,
+              datavolumeFBCUplink: '18446744073709551615',
+              datavolumeFBCDownlink: '9223372036854775808',
+            },
           ],
           accessPointNameNI: 'internet',
         },
@@ -289,7 +316,9 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         }),
       );
 
-    async function loaded(t: { after(fn: () => Promise<void>): void }): Promise<{ store: CdrStore; all: Cdr[] }> {
+    async function loaded(t: {
+      after(fn: () => Promise<void>): void;
+    }): Promise<{ store: CdrStore; all: Cdr[] }> {
       const { store } = await fresh(t);
       const all = corpus();
       // Several commits, so seq order spans transactions.
@@ -313,7 +342,10 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       ];
       for (const [q, pred] of cases) {
         const want = all.filter(pred).map((c) => c.id);
-        assert.ok(want.length > 0 && want.length < all.length, `case ${JSON.stringify(q, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))} selects some`);
+        assert.ok(
+          want.length > 0 && want.length < all.length,
+          `case ${JSON.stringify(q, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))} selects some`,
+        );
         assert.deepEqual(ids(await store.listCdrs({ ...q, limit: 1000 })), want);
         assert.equal(await store.countCdrs(q), want.length);
       }
@@ -328,7 +360,10 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         ids.slice(0, 10),
       );
       const seqs = first.map((c) => c.seq!);
-      assert.ok(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'seq grows in insertion order');
+      assert.ok(
+        seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
+        'seq grows in insertion order',
+      );
       assert.deepEqual(
         (await store.listCdrs({ limit: 5, offset: 12 })).map((c) => c.id),
         ids.slice(12, 17),
@@ -355,7 +390,9 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         all.map((c) => c.id),
       );
       assert.deepEqual(
-        (await collect(store.exportCdrs({ kind: 'ims', originHost: 'a.example' }, { pageSize: 4 }))).map((c) => c.id),
+        (await collect(store.exportCdrs({ kind: 'ims', originHost: 'a.example' }, { pageSize: 4 }))).map(
+          (c) => c.id,
+        ),
         all.filter((c) => c.kind === 'ims' && c.originHost === 'a.example').map((c) => c.id),
       );
       // A page size dividing the total exactly must not lose or repeat the last page.
@@ -368,13 +405,15 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         .map(({ c }) => c.id);
       assert.equal(byClosing.length, 22);
       assert.deepEqual(
-        (await collect(store.exportCdrs({ timeField: 'recordClosingTime', since: at(990) }, { pageSize: 3 }))).map(
-          (c) => c.id,
-        ),
+        (
+          await collect(store.exportCdrs({ timeField: 'recordClosingTime', since: at(990) }, { pageSize: 3 }))
+        ).map((c) => c.id),
         byClosing,
       );
       assert.deepEqual(
-        (await collect(store.exportCdrs({ since: at(100), until: at(125) }, { pageSize: 4 }))).map((c) => c.id),
+        (await collect(store.exportCdrs({ since: at(100), until: at(125) }, { pageSize: 4 }))).map(
+          (c) => c.id,
+        ),
         all.slice(0, 25).map((c) => c.id),
       );
     });
@@ -391,7 +430,11 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         ],
       });
       const key = (s: AccountingSession): string => `${s.sessionId}/${s.subSessionId ?? ''}`;
-      assert.deepEqual((await store.listOpenSessions({ originHost: 'h1' })).map(key).sort(), ['o1/', 'o2/', 'o2/9']);
+      assert.deepEqual((await store.listOpenSessions({ originHost: 'h1' })).map(key).sort(), [
+        'o1/',
+        'o2/',
+        'o2/9',
+      ]);
       assert.deepEqual((await store.listOpenSessions({ sessionId: 'o2' })).map(key).sort(), ['o2/', 'o2/9']);
       assert.deepEqual(
         (await store.listOpenSessions({ expiredBefore: at(15) })).map(key),
@@ -413,7 +456,8 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         }),
       );
       const closed = Array.from({ length: 20 }, (_, i) => session(`closed-${i}`, { state: 'closed' }));
-      for (let i = 0; i < open.length; i += 100) await fx.store.commit({ sessionUpserts: open.slice(i, i + 100) });
+      for (let i = 0; i < open.length; i += 100)
+        await fx.store.commit({ sessionUpserts: open.slice(i, i + 100) });
       await fx.store.commit({ sessionUpserts: closed, cdrs: [cdr('kept')] });
       assert.equal(await fx.store.allocateSequence('lrsn', 100), 1);
       await fx.store.close();
@@ -438,9 +482,16 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
 
     it('allocates non-overlapping blocks of a named sequence', async (t) => {
       const { store } = await fresh(t);
-      const blocks = await Promise.all([5, 1, 10, 3].map((n) => store.allocateSequence('lrsn', n).then((f) => [f, n])));
-      const covered = blocks.flatMap(([f, n]) => Array.from({ length: n! }, (_, i) => f! + i)).sort((a, b) => a - b);
-      assert.deepEqual(covered, Array.from({ length: 19 }, (_, i) => i + 1));
+      const blocks = await Promise.all(
+        [5, 1, 10, 3].map((n) => store.allocateSequence('lrsn', n).then((f) => [f, n])),
+      );
+      const covered = blocks
+        .flatMap(([f, n]) => Array.from({ length: n! }, (_, i) => f! + i))
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        covered,
+        Array.from({ length: 19 }, (_, i) => i + 1),
+      );
       assert.equal(await store.allocateSequence('other', 2), 1, 'names are independent');
       await rejectsWith(store.allocateSequence('lrsn', 0), 'STORE_BAD_RECORD', 5012);
     });
@@ -470,12 +521,14 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       for (let i = 0; i < n; i++) {
         const s = session(`g${i}`, { lastRecordNumber: i });
         seen.push(
-          gc.submit({ sessionUpserts: [s], cdrs: [cdr(`gc${i}`, { sessionId: s.sessionId })] }).then(async () => {
-            resolved++;
-            // What the ACA acknowledges is readable by then.
-            assert.equal((await store.getSession({ sessionId: `g${i}` }))?.lastRecordNumber, i);
-            assert.equal(await store.countCdrs({ sessionId: `g${i}` }), 1);
-          }),
+          gc
+            .submit({ sessionUpserts: [s], cdrs: [cdr(`gc${i}`, { sessionId: s.sessionId })] })
+            .then(async () => {
+              resolved++;
+              // What the ACA acknowledges is readable by then.
+              assert.equal((await store.getSession({ sessionId: `g${i}` }))?.lastRecordNumber, i);
+              assert.equal(await store.countCdrs({ sessionId: `g${i}` }), 1);
+            }),
         );
       }
       for (let i = 0; i < 5; i++) await turn();

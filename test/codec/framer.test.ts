@@ -198,6 +198,29 @@ describe('Framer: maximum message length, checked before buffering', () => {
     assert.equal(frames[0]!.length, len);
     assert.equal(f.buffered, 0);
   });
+
+  test('a large message arriving in TCP-segment-sized chunks is joined once, not once per chunk', () => {
+    const len = 1024 * 1024;
+    const msg = Buffer.concat([header(len), Buffer.alloc(len - 20, 0xab)]);
+    // Count the octets Buffer.concat produces while framing: linear work means about one message's worth.
+    const original = Buffer.concat;
+    let joined = 0;
+    Buffer.concat = ((list: readonly Uint8Array[], total?: number) => {
+      const out = original(list, total);
+      joined += out.length;
+      return out;
+    }) as typeof Buffer.concat;
+    const frames: Buffer[] = [];
+    try {
+      const f = new Framer(len);
+      for (let o = 0; o < msg.length; o += 1460) frames.push(...f.push(msg.subarray(o, o + 1460)));
+    } finally {
+      Buffer.concat = original;
+    }
+    assert.equal(frames.length, 1);
+    assert.ok(frames[0]!.equals(msg));
+    assert.ok(joined <= 2 * len, `${joined} octets joined for one ${len}-octet message`);
+  });
 });
 
 describe('Framer: lost framing is a typed, sticky error', () => {

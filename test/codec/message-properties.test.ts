@@ -87,19 +87,15 @@ const unknownKey = fc
   .tuple(fc.integer({ min: 1, max: 0xffffffff }), fc.constantFrom(0, 10415, 5535, 13019, 99999))
   .filter(([code, vendor]) => dict.avp(code, vendor) === undefined);
 
-const knownScalar: fc.Arbitrary<Avp> = fc
-  .constantFrom(...scalarDefs)
-  .chain((def) =>
-    fc
-      .tuple(flagsOf(def), valueOf(def.type))
-      .map(([flags, value]): Avp => ({
-        code: def.code,
-        vendorId: def.vendorId,
-        flags,
-        type: def.type,
-        value,
-      })),
-  );
+const knownScalar: fc.Arbitrary<Avp> = fc.constantFrom(...scalarDefs).chain((def) =>
+  fc.tuple(flagsOf(def), valueOf(def.type)).map(([flags, value]): Avp => ({
+    code: def.code,
+    vendorId: def.vendorId,
+    flags,
+    type: def.type,
+    value,
+  })),
+);
 
 const unknownRaw: fc.Arbitrary<Avp> = unknownKey.chain(([code, vendorId]) =>
   fc
@@ -111,19 +107,15 @@ const unknownRaw: fc.Arbitrary<Avp> = unknownKey.chain(([code, vendorId]) =>
 const { tree } = fc.letrec<{ tree: Avp; node: Avp; group: Avp }>((tie) => ({
   tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, tie('node'), tie('group')),
   node: fc.oneof(knownScalar, unknownRaw),
-  group: fc
-    .constantFrom(...groupedDefs)
-    .chain((def) =>
-      fc
-        .tuple(flagsOf(def), fc.array(tie('tree'), { maxLength: 4 }))
-        .map(([flags, avps]): Avp => ({
-          code: def.code,
-          vendorId: def.vendorId,
-          flags,
-          type: 'Grouped',
-          avps,
-        })),
-    ),
+  group: fc.constantFrom(...groupedDefs).chain((def) =>
+    fc.tuple(flagsOf(def), fc.array(tie('tree'), { maxLength: 4 })).map(([flags, avps]): Avp => ({
+      code: def.code,
+      vendorId: def.vendorId,
+      flags,
+      type: 'Grouped',
+      avps,
+    })),
+  ),
 }));
 
 const message: fc.Arbitrary<Message> = fc

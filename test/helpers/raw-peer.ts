@@ -19,8 +19,13 @@ export const T = 0x10;
 export const M = 0x40;
 
 /** One AVP with its padding. A number is an Unsigned32; a string is UTF-8 octets. */
-export function avp(code: number, value: Buffer | string | number, opts: { flags?: number; vendorId?: number } = {}): Buffer {
-  const data = typeof value === 'number' ? u32(value) : typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+export function avp(
+  code: number,
+  value: Buffer | string | number,
+  opts: { flags?: number; vendorId?: number } = {},
+): Buffer {
+  const data =
+    typeof value === 'number' ? u32(value) : typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   const vendor = opts.vendorId ?? 0;
   const hdr = vendor ? 12 : 8;
   const len = hdr + data.length;
@@ -138,21 +143,24 @@ export interface AcrFields {
   flags?: number;
   command?: number;
   appId?: number;
+  /** Accounting-Record-Type (default 2, START_RECORD) and Accounting-Record-Number (default 0). */
+  recordType?: number;
+  recordNumber?: number;
   /** Leave out these AVP codes. */
   omit?: number[];
   /** Extra AVPs appended at the end. */
   extra?: Buffer[];
 }
 
-/** An ACR START (app 3) with the AVPs the Rf ACR grammar requires. */
+/** An ACR (app 3; START unless told) with the AVPs the Rf ACR grammar requires. */
 export function acr(f: AcrFields): Buffer {
   const all: [number, Buffer][] = [
     [AVP.SESSION_ID, avp(AVP.SESSION_ID, f.sessionId ?? 'ctf.example.com;1700000000;1')],
     [AVP.ORIGIN_HOST, avp(AVP.ORIGIN_HOST, f.originHost ?? 'ctf.example.com')],
     [AVP.ORIGIN_REALM, avp(AVP.ORIGIN_REALM, 'example.com')],
     [AVP.DESTINATION_REALM, avp(AVP.DESTINATION_REALM, f.destinationRealm ?? 'example.net')],
-    [AVP.ACCOUNTING_RECORD_TYPE, avp(AVP.ACCOUNTING_RECORD_TYPE, 2)],
-    [AVP.ACCOUNTING_RECORD_NUMBER, avp(AVP.ACCOUNTING_RECORD_NUMBER, 0)],
+    [AVP.ACCOUNTING_RECORD_TYPE, avp(AVP.ACCOUNTING_RECORD_TYPE, f.recordType ?? 2)],
+    [AVP.ACCOUNTING_RECORD_NUMBER, avp(AVP.ACCOUNTING_RECORD_NUMBER, f.recordNumber ?? 0)],
     [AVP.ACCT_APPLICATION_ID, avp(AVP.ACCT_APPLICATION_ID, 3)],
   ];
   const avps = all.filter(([c]) => !f.omit?.includes(c)).map(([, b]) => b);
@@ -181,7 +189,12 @@ export function dpr(hbh: number, e2e: number, cause = 0, originHost = 'ctf.examp
 export function answerTo(req: RawMessage, originHost = 'ctf.example.com', extra: Buffer[] = []): Buffer {
   return message(
     { flags: req.flags & P, command: req.command, appId: req.appId, hbh: req.hbh, e2e: req.e2e },
-    [avp(AVP.RESULT_CODE, 2001), avp(AVP.ORIGIN_HOST, originHost), avp(AVP.ORIGIN_REALM, 'example.com'), ...extra],
+    [
+      avp(AVP.RESULT_CODE, 2001),
+      avp(AVP.ORIGIN_HOST, originHost),
+      avp(AVP.ORIGIN_REALM, 'example.com'),
+      ...extra,
+    ],
   );
 }
 
@@ -221,7 +234,14 @@ export function parseAvps(b: Buffer, start: number, end: number): RawAvp[] {
     const length = b.readUInt32BE(o + 4) & 0xffffff;
     const hdr = flags & 0x80 ? 12 : 8;
     if (length < hdr || o + length > end) throw new Error(`bad AVP at offset ${o}: length ${length}`);
-    out.push({ code, flags, vendorId: hdr === 12 ? b.readUInt32BE(o + 8) : 0, length, data: b.subarray(o + hdr, o + length), offset: o });
+    out.push({
+      code,
+      flags,
+      vendorId: hdr === 12 ? b.readUInt32BE(o + 8) : 0,
+      length,
+      data: b.subarray(o + hdr, o + length),
+      offset: o,
+    });
     o += (length + 3) & ~3;
   }
   if (o !== end) throw new Error(`AVPs overrun their container: ${o} != ${end}`);
@@ -315,7 +335,11 @@ export class RawPeer {
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = undefined;
-        w.reject(new Error(`connection closed while waiting for a message${this.error ? ` (${this.error.message})` : ''}`));
+        w.reject(
+          new Error(
+            `connection closed while waiting for a message${this.error ? ` (${this.error.message})` : ''}`,
+          ),
+        );
       }
       for (const r of this.closeWaiters.splice(0)) r();
     };

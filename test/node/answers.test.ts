@@ -91,7 +91,10 @@ describe('application requests (base-protocol.md §9.5)', () => {
     assert.equal(resultCode(ans), 5012);
     assert.equal(strOf(ans, AVP.ERROR_MESSAGE), 'command 272 not supported on application 3');
     // Session-Id, Origin-Host, Origin-Realm, Result-Code, Error-Message: vector 12 without its Failed-AVP.
-    assert.deepEqual(shape(ans), layout('12-error-5012-ebit-failed-avp').filter(([code]) => code !== AVP.FAILED_AVP));
+    assert.deepEqual(
+      shape(ans),
+      layout('12-error-5012-ebit-failed-avp').filter(([code]) => code !== AVP.FAILED_AVP),
+    );
     assert.equal(calls.length, 0);
     c.destroy();
   });
@@ -132,14 +135,19 @@ describe('application requests (base-protocol.md §9.5)', () => {
     assert.equal(resultCode(ans), 3003);
     assert.equal(ans.flags & E, E);
     assert.equal(calls.length, 0);
-    assert.equal(resultCode(await c.exchange(acr({ hbh: 4, e2e: 4, destinationRealm: 'EXAMPLE.net' }))), 2001);
+    assert.equal(
+      resultCode(await c.exchange(acr({ hbh: 4, e2e: 4, destinationRealm: 'EXAMPLE.net' }))),
+      2001,
+    );
     c.destroy();
   });
 
   test('Destination-Host naming another node: 3002 with the E bit', async () => {
     const { node } = testNode();
     const c = await openClient(node);
-    const ans = await c.exchange(acr({ hbh: 5, e2e: 5, extra: [avp(AVP.DESTINATION_HOST, 'other.example.net')] }));
+    const ans = await c.exchange(
+      acr({ hbh: 5, e2e: 5, extra: [avp(AVP.DESTINATION_HOST, 'other.example.net')] }),
+    );
     assert.equal(resultCode(ans), 3002);
     assert.equal(ans.flags & E, E);
     c.destroy();
@@ -164,7 +172,10 @@ describe('application requests (base-protocol.md §9.5)', () => {
     const { node } = testNode();
     const app = node.registry.application(3)!;
     app.errorAnswer = (req: Message, err, identity) =>
-      buildAnswer(req, identity, err.resultCode, { failedAvp: err.failedAvp, errorMessage: 'from the application' });
+      buildAnswer(req, identity, err.resultCode, {
+        failedAvp: err.failedAvp,
+        errorMessage: 'from the application',
+      });
     const c = await openClient(node);
     const ans = await c.exchange(acr({ hbh: 7, e2e: 7, omit: [AVP.ACCOUNTING_RECORD_NUMBER] }));
     assert.equal(resultCode(ans), 5005);
@@ -227,7 +238,10 @@ describe('malformed requests', () => {
   for (const [what, bytes] of [
     ['version 2', acr({ hbh: 14, e2e: 14 }).fill(2, 0, 1)],
     ['Message Length 12', message({ flags: R, command: 271, appId: 3, hbh: 15, e2e: 15, length: 12 }, [])],
-    ['Message Length not a multiple of 4', message({ flags: R, command: 271, appId: 3, hbh: 16, e2e: 16, length: 42 }, [Buffer.alloc(24)])],
+    [
+      'Message Length not a multiple of 4',
+      message({ flags: R, command: 271, appId: 3, hbh: 16, e2e: 16, length: 42 }, [Buffer.alloc(24)]),
+    ],
   ] as const) {
     test(`lost framing (${what}): the connection is closed unanswered, a new connection works`, async () => {
       const { node } = testNode();
@@ -276,7 +290,11 @@ describe('duplicate detection (RFC 6733 §6.1.1, base-protocol.md §14.3)', () =
     const gate = new Promise<void>((r) => (release = r));
     const { node, calls } = testNode({}, async (req, ctx) => {
       await gate;
-      return buildAnswer(req, ctx.identity, 2001, { avps: req.avps.filter((a) => a.code === AVP.ACCOUNTING_RECORD_TYPE || a.code === AVP.ACCOUNTING_RECORD_NUMBER) });
+      return buildAnswer(req, ctx.identity, 2001, {
+        avps: req.avps.filter(
+          (a) => a.code === AVP.ACCOUNTING_RECORD_TYPE || a.code === AVP.ACCOUNTING_RECORD_NUMBER,
+        ),
+      });
     });
     const c = await openClient(node);
     c.send(acr({ hbh: 0x31, e2e: 0x99 }));
@@ -300,13 +318,17 @@ describe('echoed AVPs (RFC 6733 §6.2)', () => {
     const c = await openClient(node);
     const pis = [proxyInfo('proxy-a.example.com', 'state-one'), proxyInfo('proxy-b.example.com', 'two')];
     const ok = await c.exchange(acr({ hbh: 21, e2e: 21, extra: pis }));
-    const err = await c.exchange(message({ flags: R | P, command: CMD.CCR, appId: 3, hbh: 22, e2e: 22 }, [
-      avp(AVP.SESSION_ID, 'ctf.example.com;9;9'),
-      avp(AVP.ORIGIN_HOST, 'ctf.example.com'),
-      avp(AVP.ORIGIN_REALM, 'example.com'),
-      ...pis,
-    ]));
-    const bad = await c.exchange(acr({ hbh: 23, e2e: 23, extra: [...pis, Buffer.from('0000000140000004', 'hex')] }));
+    const err = await c.exchange(
+      message({ flags: R | P, command: CMD.CCR, appId: 3, hbh: 22, e2e: 22 }, [
+        avp(AVP.SESSION_ID, 'ctf.example.com;9;9'),
+        avp(AVP.ORIGIN_HOST, 'ctf.example.com'),
+        avp(AVP.ORIGIN_REALM, 'example.com'),
+        ...pis,
+      ]),
+    );
+    const bad = await c.exchange(
+      acr({ hbh: 23, e2e: 23, extra: [...pis, Buffer.from('0000000140000004', 'hex')] }),
+    );
     for (const [ans, rc, sid] of [
       [ok, 2001, 'ctf.example.com;1700000000;1'],
       [err, 5012, 'ctf.example.com;9;9'],
@@ -315,8 +337,14 @@ describe('echoed AVPs (RFC 6733 §6.2)', () => {
       assert.equal(resultCode(ans), rc);
       assert.equal(ans.avps[0]!.code, AVP.SESSION_ID);
       assert.equal(strOf(ans, AVP.SESSION_ID), sid);
-      const got = findAll(ans, AVP.PROXY_INFO).map((a) => ans.bytes.subarray(a.offset, a.offset + ((a.length + 3) & ~3)).toString('hex'));
-      assert.deepEqual(got, pis.map((b) => b.toString('hex')), `Proxy-Info in the ${rc} answer`);
+      const got = findAll(ans, AVP.PROXY_INFO).map((a) =>
+        ans.bytes.subarray(a.offset, a.offset + ((a.length + 3) & ~3)).toString('hex'),
+      );
+      assert.deepEqual(
+        got,
+        pis.map((b) => b.toString('hex')),
+        `Proxy-Info in the ${rc} answer`,
+      );
     }
     c.destroy();
   });

@@ -13,7 +13,6 @@ import {
   answerTo,
   avp,
   cer,
-
   dpr,
   dwr,
   find,
@@ -67,9 +66,15 @@ describe('CER/CEA (RFC 6733 §5.3)', () => {
     assert.equal(u32Of(cea, AVP.VENDOR_ID), 4242);
     assert.equal(strOf(cea, AVP.PRODUCT_NAME), 'diamkit-under-test');
     assert.equal(u32Of(cea, AVP.ORIGIN_STATE_ID), 99);
-    assert.deepEqual(findAll(cea, AVP.ACCT_APPLICATION_ID).map((a) => a.data.readUInt32BE(0)), [3]);
+    assert.deepEqual(
+      findAll(cea, AVP.ACCT_APPLICATION_ID).map((a) => a.data.readUInt32BE(0)),
+      [3],
+    );
     assert.deepEqual(findAll(cea, AVP.AUTH_APPLICATION_ID), []);
-    assert.deepEqual(findAll(cea, AVP.SUPPORTED_VENDOR_ID).map((a) => a.data.readUInt32BE(0)), [10415]);
+    assert.deepEqual(
+      findAll(cea, AVP.SUPPORTED_VENDOR_ID).map((a) => a.data.readUInt32BE(0)),
+      [10415],
+    );
     assert.equal(u32Of(cea, AVP.FIRMWARE_REVISION), 12);
     // Same AVPs in the same order and with the same flags as vector 02 (Firmware-Revision, M clear, last).
     const expected = tables.get('02-cea')!.avps.map((r) => [r.code, r.flags]);
@@ -86,11 +91,19 @@ describe('CER/CEA (RFC 6733 §5.3)', () => {
     const base = cer({ acct: [] });
     const withVsai = message({ flags: R, command: 257, hbh: 1, e2e: 1 }, [
       base.subarray(20),
-      grouped(AVP.VENDOR_SPECIFIC_APPLICATION_ID, [avp(AVP.VENDOR_ID, 10415), avp(AVP.ACCT_APPLICATION_ID, 3)]),
+      grouped(AVP.VENDOR_SPECIFIC_APPLICATION_ID, [
+        avp(AVP.VENDOR_ID, 10415),
+        avp(AVP.ACCT_APPLICATION_ID, 3),
+      ]),
     ]);
     assert.equal(resultCode(await vsai.exchange(withVsai)), 2001);
     const relay = attach(node);
-    assert.equal(resultCode(await relay.exchange(cer({ originHost: 'relay.example.com', acct: [], auth: [0xffffffff] }))), 2001);
+    assert.equal(
+      resultCode(
+        await relay.exchange(cer({ originHost: 'relay.example.com', acct: [], auth: [0xffffffff] })),
+      ),
+      2001,
+    );
     vsai.destroy();
     relay.destroy();
   });
@@ -103,7 +116,7 @@ describe('CER/CEA (RFC 6733 §5.3)', () => {
     assert.equal(cea.flags & E, 0, '5xxx in the CEA itself, not the E-bit form');
     assert.ok(strOf(cea, AVP.ERROR_MESSAGE), 'Error-Message says why');
     await c.expectClose(3000);
-    assert.notEqual(node.peers.get('ctf.example.com')?.state, 'R-Open');
+    assert.equal(node.peers.has('ctf.example.com'), false, 'a refused peer is not kept in the peer table');
   });
 
   test('allow-list set and the peer not in it: 3010 with the E bit, then close', async () => {
@@ -113,6 +126,7 @@ describe('CER/CEA (RFC 6733 §5.3)', () => {
     assert.equal(resultCode(cea), 3010);
     assert.equal(cea.flags & E, E);
     await c.expectClose(3000);
+    assert.equal(node.peers.size, 0);
     // The allowed peer (any case) gets in.
     const ok = attach(node);
     assert.equal(resultCode(await ok.exchange(cer({ originHost: 'Friend.Example.COM' }))), 2001);
@@ -163,6 +177,27 @@ describe('CER/CEA (RFC 6733 §5.3)', () => {
     assert.equal(resultCode(dwa), 2001);
     assert.equal(node.peers.get('ctf.example.com')?.state, 'R-Open');
     first.destroy();
+  });
+
+  test('multipleConnections: several connections with one Origin-Host are all open; refused ones leave nothing', async () => {
+    const { node } = testNode({ multipleConnections: true, allowPeers: ['ctf.example.com'] });
+    const a = await openClient(node);
+    const b = await openClient(node);
+    assert.equal(node.peers.size, 2);
+    assert.equal(resultCode(await a.exchange(dwr(1, 1))), 2001);
+    assert.equal(resultCode(await b.exchange(dwr(2, 2))), 2001);
+    for (let i = 0; i < 5; i++) {
+      const stranger = attach(node);
+      assert.equal(
+        resultCode(await stranger.exchange(cer({ originHost: `stranger-${i}.example.com` }))),
+        3010,
+      );
+      await stranger.expectClose(3000);
+    }
+    assert.equal(node.peers.size, 2, 'refused connections leave no peer behind');
+    a.destroy();
+    await until(() => node.peers.size === 1, 'a closed connection leaves the table');
+    b.destroy();
   });
 
   test('a CER on an open connection is refused, the connection stays usable', async () => {
@@ -315,9 +350,16 @@ describe('requests we send to the peer', () => {
     await assert.rejects(p, (e: Error & { code?: string }) => e.code === 'CONNECTION_CLOSED');
     await until(() => peer.state === 'Closed', 'peer Closed');
     await assert.rejects(
-      peer.request({ version: 1, flags: R, commandCode: 258, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps: [] }),
+      peer.request({
+        version: 1,
+        flags: R,
+        commandCode: 258,
+        applicationId: 3,
+        hopByHopId: 0,
+        endToEndId: 0,
+        avps: [],
+      }),
       (e: Error & { code?: string }) => e.code === 'PEER_NOT_OPEN',
     );
   });
 });
-

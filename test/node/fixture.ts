@@ -33,7 +33,10 @@ export interface TestNode {
 /** A node serving the test application; `answer` overrides the handler (default: ACA 2001). */
 export function testNode(
   opts: Partial<NodeOptions> = {},
-  answer?: (req: Message, ctx: RequestContext) => Message | Buffer | undefined | Promise<Message | Buffer | undefined>,
+  answer?: (
+    req: Message,
+    ctx: RequestContext,
+  ) => Message | Buffer | undefined | Promise<Message | Buffer | undefined>,
 ): TestNode {
   const calls: Message[] = [];
   const node = new DiameterNode({ dictionary: builtinDictionary(), identity: SERVER, ...opts });
@@ -41,7 +44,11 @@ export function testNode(
     calls.push(req);
     if (answer) return answer(req, ctx);
     // The ACA keeps the ACR's Accounting-Record-Type/-Number (accounting-rf.md §1.2).
-    const keep = req.avps.filter((a) => a.vendorId === 0 && (a.code === AVP.ACCOUNTING_RECORD_TYPE || a.code === AVP.ACCOUNTING_RECORD_NUMBER));
+    const keep = req.avps.filter(
+      (a) =>
+        a.vendorId === 0 &&
+        (a.code === AVP.ACCOUNTING_RECORD_TYPE || a.code === AVP.ACCOUNTING_RECORD_NUMBER),
+    );
     return buildAnswer(req, ctx.identity, 2001, { avps: keep });
   };
   node.register({ id: 3, name: 'test-acct', kind: 'acct', commands: new Map([[271, handler]]) });

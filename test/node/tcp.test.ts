@@ -20,7 +20,11 @@ afterEach(async () => {
 });
 
 function make(originHost: string, opts: Parameters<typeof testNode>[0] = {}) {
-  const t = testNode({ identity: { originHost, originRealm: 'example.net' }, shutdownTimeoutMs: 2000, ...opts });
+  const t = testNode({
+    identity: { originHost, originRealm: 'example.net' },
+    shutdownTimeoutMs: 2000,
+    ...opts,
+  });
   nodes.push(t.node);
   return t;
 }
@@ -35,7 +39,13 @@ function acrMessage(node: DiameterNode, n: number): Message {
     hopByHopId: 0,
     endToEndId: 0,
     avps: [
-      { code: 263, flags: 0x40, vendorId: 0, type: 'UTF8String', value: `${node.identity.identity.originHost};1;${n}` },
+      {
+        code: 263,
+        flags: 0x40,
+        vendorId: 0,
+        type: 'UTF8String',
+        value: `${node.identity.identity.originHost};1;${n}`,
+      },
       node.identity.originHost,
       node.identity.originRealm,
       { code: 283, flags: 0x40, vendorId: 0, type: 'DiameterIdentity', value: 'example.net' },
@@ -108,11 +118,40 @@ describe('two nodes over TCP', () => {
     assert.ok(Date.now() - t0 < 1500, 'the DPA came back: stop() did not wait for its timeout');
   });
 
+  test('a peer that connected to us and left can later be connected to by us: one peer entry', async () => {
+    const server = make('server.example.net');
+    const client = make('client.example.net');
+    const s = await server.node.listen({ port: 0 });
+    const c = await client.node.listen({ port: 0 });
+    const out = await client.node.connect({
+      host: '127.0.0.1',
+      port: s.port,
+      originHost: 'server.example.net',
+    });
+    const inbound = server.node.peers.get('client.example.net')!;
+    assert.equal(inbound.state, 'R-Open');
+    await out.stop();
+    await until(() => inbound.state === 'Closed', 'responder Closed');
+    // Now the server dials the client: the same Peer (found by Origin-Host) learns the address.
+    const back = await server.node.connect({
+      host: '127.0.0.1',
+      port: c.port,
+      originHost: 'client.example.net',
+    });
+    assert.equal(back, inbound);
+    assert.equal(back.state, 'I-Open');
+    assert.equal(server.node.peers.size, 1);
+    assert.equal(u32(await back.request(acrMessage(server.node, 5)), 268), 2001);
+  });
+
   test('a CEA without a common application closes the initiator: connect() rejects', async () => {
     const server = make('server.example.net');
     const { port } = await server.node.listen({ port: 0 });
     // A client whose only application is 4 (credit control): the server answers 5010.
-    const lonely = new DiameterNode({ dictionary: builtinDictionary(), identity: { originHost: 'lonely.example.net' } });
+    const lonely = new DiameterNode({
+      dictionary: builtinDictionary(),
+      identity: { originHost: 'lonely.example.net' },
+    });
     nodes.push(lonely);
     lonely.register({ id: 4, name: 'cc', kind: 'auth', commands: new Map() });
     await assert.rejects(lonely.connect({ host: '127.0.0.1', port }, { timeoutMs: 3000 }), /5010/);
@@ -153,9 +192,13 @@ describe('election (RFC 6733 §5.6.4)', () => {
               bravo.node.connect({ host: '127.0.0.1', port: a.port, originHost: 'alpha.example.net' }),
               alpha.node.connect({ host: '127.0.0.1', port: b.port, originHost: 'bravo.example.net' }),
             ];
-      const [pa, pb] = order === 'lower first' ? await Promise.all(both) : (await Promise.all(both)).reverse();
+      const [pa, pb] =
+        order === 'lower first' ? await Promise.all(both) : (await Promise.all(both)).reverse();
       // Let the losing connection finish closing.
-      await until(() => pa!.iConn !== undefined && pa!.rConn === undefined && pb!.iConn === undefined, 'one connection per side');
+      await until(
+        () => pa!.iConn !== undefined && pa!.rConn === undefined && pb!.iConn === undefined,
+        'one connection per side',
+      );
       assert.equal(pa!.state, 'I-Open', 'the loser uses the connection it initiated');
       assert.equal(pb!.state, 'R-Open', 'the winner uses the connection the loser initiated');
       assert.equal(alpha.node.peers.size, 1);

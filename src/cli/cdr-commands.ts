@@ -1,0 +1,313 @@
+/**
+ * `diamkit cdrs list`, `diamkit cdrs export` and `diamkit sessions`: read the store that `diamkit serve`
+ * writes (a SQLite file, or PostgreSQL with a postgres:// URL; src/cdf/open-store.ts) and print CDRs or
+ * open accounting sessions. Thin: the store does the querying; this file only formats.
+ * docs/cdr.md describes every CDR field these commands print.
+ */
+import { createWriteStream, existsSync } from 'node:fs';
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type { Command } from 'commander';
+import { DiameterError } from '../codec/errors.js';
+import { DEFAULT_STORE_PATH, isPostgresUrl, openStore } from '../cdf/open-store.js';
+import type { AccountingSession, Cdr, CdrFilter, CdrStore } from '../cdf/store.js';
+import { CliError } from './io.js';
+
+const RECORD_TYPE_NAMES: Record<number, string> = { 1: 'EVENT', 2: 'START', 3: 'INTERIM', 4: 'STOP' };
+
+/** JSON text of a store record: Dates as ISO 8601, bigint as its decimal string. */
+export function recordJson(v: unknown, indent?: number): string {
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), indent);
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: expected a whole number >= 1, got "${v}"`);
+  return n;
+}
+
+function time(v: string | undefined, flag: string): Date | undefined {
+  if (v === undefined) return undefined;
+  // A bare date (2024-01-01) is midnight UTC, as Date.parse reads it; anything else must carry its zone.
+  const d = /^\d+$/.test(v) ? new Date(Number(v)) : new Date(v);
+  if (Number.isNaN(d.getTime()))
+    throw new CliError(
+      `${flag}: expected an ISO 8601 time (2024-01-01T00:00:00Z) or epoch milliseconds, got "${v}"`,
+    );
+  return d;
+}
+
+function oneOf<T extends string>(v: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(v))
+    throw new CliError(`${flag}: expected ${allowed.join(' or ')}, got "${v}"`);
+  return v as T;
+}
+
+/**
+ * Opens the store for reading. A SQLite path that does not exist is refused rather than created empty:
+ * the user most likely meant another file (or the server has not run yet).
+ */
+async function withStore<T>(location: string, fn: (s: CdrStore) => Promise<T>): Promise<T> {
+  if (
+    !isPostgresUrl(location) &&
+    location !== ':memory:' &&
+    !location.startsWith('file:') &&
+    !existsSync(location)
+  ) {
+    throw new CliError(
+      `--store: no CDR store at ${location} (run \`diamkit serve --store ${location}\` first, or give --store PATH|postgres://URL)`,
+    );
+  }
+  const store = await openStore(location);
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// plain-text tables
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}
+
+const iso = (d: Date | undefined) => (d ? d.toISOString().replace('.000Z', 'Z') : '');
+
+function served(c: Cdr): string {
+  return c.servedParty.map((p) => p.data).join(',');
+}
+
+export function cdrTable(cdrs: Cdr[]): string {
+  return textTable(
+    ['SEQ', 'CLOSED', 'KIND', 'TYPE', 'SESSION-ID', 'PART', 'DURATION', 'CAUSE', 'SERVED', 'ANOMALIES'],
+    cdrs.map((c) => [
+      String(c.seq ?? ''),
+      iso(c.recordClosingTime),
+      c.kind,
+      c.recordType === undefined ? '' : String(c.recordType),
+      c.subSessionId === undefined ? c.sessionId : `${c.sessionId} [${c.subSessionId}]`,
+      c.recordSequenceNumber === undefined ? '' : String(c.recordSequenceNumber),
+      String(c.duration),
+      String(c.causeForRecordClosing),
+      served(c),
+      c.anomalies.join(','),
+    ]),
+  );
+}
+
+export function sessionTable(sessions: AccountingSession[]): string {
+  return textTable(
+    [
+      'SESSION-ID',
+      'ORIGIN-HOST',
+      'OPENED',
+      'LAST-SEEN',
+      'EXPIRES',
+      'LAST-RECORD',
+      'ACRS',
+      'PARTIAL',
+      'ANOMALIES',
+    ],
+    sessions.map((s) => [
+      s.subSessionId === undefined ? s.sessionId : `${s.sessionId} [${s.subSessionId}]`,
+      s.originHost,
+      iso(s.openedAt),
+      iso(s.lastSeenAt),
+      iso(s.expiresAt),
+      `${RECORD_TYPE_NAMES[s.recordType] ?? s.recordType} ${s.lastRecordNumber}`,
+      String(s.counters.acrs ?? ''),
+      String(s.partialSequence),
+      s.anomalies.join(','),
+    ]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// CSV (RFC 4180: CRLF line ends; a field with a comma, quote or line break is quoted, quotes doubled)
+
+export const CSV_COLUMNS = [
+  'seq',
+  'id',
+  'kind',
+  'recordType',
+  'sessionId',
+  'subSessionId',
+  'recordSequenceNumber',
+  'localRecordSequenceNumber',
+  'recordOpeningTime',
+  'recordClosingTime',
+  'duration',
+  'causeForRecordClosing',
+  'servedParty',
+  'originHost',
+  'originRealm',
+  'anomalies',
+  'createdAt',
+  'fields',
+] as const;
+
+function csvCell(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export function csvRow(c: Cdr): string {
+  const cells: Record<(typeof CSV_COLUMNS)[number], string> = {
+    seq: String(c.seq ?? ''),
+    id: c.id,
+    kind: c.kind,
+    recordType: c.recordType === undefined ? '' : String(c.recordType),
+    sessionId: c.sessionId,
+    subSessionId: c.subSessionId === undefined ? '' : c.subSessionId.toString(),
+    recordSequenceNumber: c.recordSequenceNumber === undefined ? '' : String(c.recordSequenceNumber),
+    localRecordSequenceNumber:
+      c.localRecordSequenceNumber === undefined ? '' : String(c.localRecordSequenceNumber),
+    recordOpeningTime: c.recordOpeningTime.toISOString(),
+    recordClosingTime: c.recordClosingTime.toISOString(),
+    duration: String(c.duration),
+    causeForRecordClosing: String(c.causeForRecordClosing),
+    // TS 32.298 SubscriptionID as type:data, several separated by ';'.
+    servedParty: c.servedParty.map((p) => `${p.type}:${p.data}`).join(';'),
+    originHost: c.originHost,
+    originRealm: c.originRealm ?? '',
+    anomalies: c.anomalies.join(';'),
+    createdAt: c.createdAt.toISOString(),
+    fields: recordJson(c.fields),
+  };
+  return CSV_COLUMNS.map((k) => csvCell(cells[k])).join(',') + '\r\n';
+}
+
+async function write(out: Writable, text: string): Promise<void> {
+  if (!out.write(text)) await once(out, 'drain');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the commands
+
+interface StoreOpt {
+  store: string;
+}
+
+export async function listCdrs(opts: StoreOpt & { limit: string; format: string }): Promise<string> {
+  const limit = positiveInt(opts.limit, '--limit');
+  const format = oneOf(opts.format, ['table', 'json'] as const, '--format');
+  // The newest `limit` CDRs, shown oldest first (as `tail` does).
+  const cdrs = (await withStore(opts.store, (s) => s.listCdrs({ limit, order: 'desc' }))).reverse();
+  return format === 'json' ? recordJson(cdrs, 2) + '\n' : cdrTable(cdrs);
+}
+
+export interface ExportOptions extends StoreOpt {
+  format: string;
+  since?: string;
+  until?: string;
+  session?: string;
+  time: string;
+  out?: string;
+}
+
+/** Streams every matching CDR, page by page, to --out or stdout; returns how many were written. */
+export async function exportCdrs(opts: ExportOptions, stdout: Writable = process.stdout): Promise<number> {
+  const format = oneOf(opts.format, ['jsonl', 'csv'] as const, '--format');
+  const timeField =
+    oneOf(opts.time, ['written', 'closed'] as const, '--time') === 'closed'
+      ? 'recordClosingTime'
+      : 'createdAt';
+  const filter: CdrFilter = {
+    since: time(opts.since, '--since'),
+    until: time(opts.until, '--until'),
+    sessionId: opts.session,
+    timeField,
+  };
+  return withStore(opts.store, async (store) => {
+    const out = opts.out ? createWriteStream(opts.out) : stdout;
+    if (opts.out) await once(out, 'open');
+    let n = 0;
+    try {
+      if (format === 'csv') await write(out, CSV_COLUMNS.join(',') + '\r\n');
+      for await (const c of store.exportCdrs(filter)) {
+        await write(out, format === 'csv' ? csvRow(c) : recordJson(c) + '\n');
+        n++;
+      }
+    } finally {
+      if (opts.out) {
+        out.end();
+        await once(out, 'finish');
+      }
+    }
+    return n;
+  });
+}
+
+export async function listSessions(opts: StoreOpt & { limit: string; format: string }): Promise<string> {
+  const limit = positiveInt(opts.limit, '--limit');
+  const format = oneOf(opts.format, ['table', 'json'] as const, '--format');
+  const sessions = await withStore(opts.store, (s) => s.listOpenSessions({ limit }));
+  // The session manager's own state (data) is internal; the rest is what an operator looks at.
+  const shown = sessions.map(({ data: _data, ...s }) => s);
+  return format === 'json' ? recordJson(shown, 2) + '\n' : sessionTable(sessions);
+}
+
+/** One line, exit status 2 (as the other subcommands do). */
+async function run(fn: () => Promise<string | void>): Promise<void> {
+  try {
+    const text = await fn();
+    if (text) process.stdout.write(text);
+  } catch (e) {
+    const msg =
+      e instanceof CliError
+        ? e.message
+        : e instanceof DiameterError
+          ? `store: ${e.message}`
+          : ((e as Error)?.message ?? String(e));
+    process.stderr.write(`diamkit: ${msg}\n`);
+    process.exitCode = 2;
+  }
+}
+
+const STORE_HELP = `CDR store: SQLite file or postgres:// URL (default ${DEFAULT_STORE_PATH})`;
+
+export function registerCdrCommands(program: Command): void {
+  const cdrs = program.command('cdrs').description('read the CDRs that `diamkit serve` wrote (docs/cdr.md)');
+  cdrs
+    .command('list')
+    .description('print the newest CDRs, oldest first')
+    .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
+    .option('-n, --limit <n>', 'how many', '20')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .action((opts: StoreOpt & { limit: string; format: string }) => run(() => listCdrs(opts)));
+  cdrs
+    .command('export')
+    .description('write every matching CDR as JSON lines or CSV, in the order they were written')
+    .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
+    .option('-f, --format <format>', 'jsonl or csv', 'jsonl')
+    .option('--since <time>', 'only CDRs at or after this time (ISO 8601 or epoch ms)')
+    .option('--until <time>', 'only CDRs before this time')
+    .option(
+      '--time <which>',
+      'which time --since/--until apply to: written (when the CDF stored it) or closed (recordClosingTime)',
+      'written',
+    )
+    .option('--session <id>', 'only the CDRs of this Session-Id')
+    .option('-o, --out <file>', 'write to this file instead of stdout')
+    .action((opts: ExportOptions) =>
+      run(async () => {
+        const n = await exportCdrs(opts);
+        if (opts.out) process.stderr.write(`diamkit: ${n} CDR(s) written to ${opts.out}\n`);
+      }),
+    );
+  program
+    .command('sessions')
+    .description('print the accounting sessions the CDF holds open')
+    .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
+    .option('-n, --limit <n>', 'how many', '100')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .action((opts: StoreOpt & { limit: string; format: string }) => run(() => listSessions(opts)));
+}
