@@ -33,10 +33,7 @@ function fixed(d: Buffer, n: number, type: string): void {
 }
 
 function bad(type: string, v: unknown): never {
-  throw new DiameterError(
-    'ENCODE_BAD_VALUE',
-    `${type} cannot hold ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`,
-  );
+  throw new DiameterError('ENCODE_BAD_VALUE', `${type} cannot hold ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)}`);
 }
 
 function asInt(v: AvpValue, type: string, min: number, max: number): number {
@@ -88,11 +85,16 @@ const octetString: DataCodec = {
   },
 };
 
+/** A lone UTF-16 surrogate has no UTF-8 form: refuse it rather than send U+FFFD (RFC 6733 §4.3.1). */
+function wellFormed(s: string): boolean {
+  return (s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 const utf8String: DataCodec = {
   size: 0,
   decode: decodeUtf8,
   encode(w, v) {
-    if (typeof v !== 'string') bad('UTF8String', v);
+    if (typeof v !== 'string' || !wellFormed(v)) bad('UTF8String', v);
     w.utf8(v);
   },
 };
@@ -216,12 +218,8 @@ const address: DataCodec = {
   decode(d) {
     const a = decodeAddress(d);
     if (a === undefined) {
-      if (d.length < 2)
-        throw new ValueError('AVP_BAD_SIZE', `Address needs at least 2 octets, got ${d.length}`);
-      throw new ValueError(
-        'AVP_BAD_SIZE',
-        `Address family ${(d[0]! << 8) | d[1]!} with ${d.length - 2} address octets`,
-      );
+      if (d.length < 2) throw new ValueError('AVP_BAD_SIZE', `Address needs at least 2 octets, got ${d.length}`);
+      throw new ValueError('AVP_BAD_SIZE', `Address family ${(d[0]! << 8) | d[1]!} with ${d.length - 2} address octets`);
     }
     return a;
   },

@@ -298,7 +298,12 @@ export function avpFromJson(j: AvpJson, dict: Dictionary, where = 'avps'): Avp {
   }
   const v = valueFromJson(def, value, where);
   // Encode eagerly so a bad value is reported here, with its path, not at send time.
-  DATA_CODECS[def.type].encode(new Writer(64), v);
+  try {
+    DATA_CODECS[def.type].encode(new Writer(64), v);
+  } catch (e) {
+    if (e instanceof DiameterError) throw new DiameterError(e.code, `${where}: ${e.message.replace(/^[A-Z_]+: /, '')}`);
+    throw e;
+  }
   return { code, vendorId, flags: f, type: def.type, value: v };
 }
 

@@ -320,6 +320,8 @@ describe('DiameterURI (RFC 6733 §4.3.1)', () => {
       protocol: 'radius',
     });
     assert.equal(parseDiameterUri('aaa://h;protocol=tacacs+')?.protocol, 'tacacs+');
+    // The scheme is case-insensitive (RFC 3986 §3.1), and reported in lower case.
+    assert.equal(parseDiameterUri('AAAS://cdf.example.net')?.scheme, 'aaas');
   });
 
   test('invalid URIs are rejected', () => {
@@ -337,6 +339,9 @@ describe('DiameterURI (RFC 6733 §4.3.1)', () => {
       'aaa://cdf.example.net;color=red',
       'aaa://cdf example.net',
       'aaa://cdf.example.net/path',
+      // RFC 6733 §4.3.1: udp MUST NOT be used with diameter, the default protocol.
+      'aaa://cdf.example.net;transport=udp',
+      'aaa://cdf.example.net;transport=udp;protocol=diameter',
     ]) {
       assert.equal(parseDiameterUri(s), undefined, s);
     }
@@ -555,7 +560,7 @@ describe('properties: encode → decode = value', () => {
         protocol: fc.constantFrom('diameter' as const, 'radius' as const, 'tacacs+' as const),
       },
       { requiredKeys: ['scheme', 'host'] },
-    );
+    ).filter((p) => !(p.transport === 'udp' && (p.protocol ?? 'diameter') === 'diameter'));
     fc.assert(
       fc.property(uri, (parts) => {
         const text = formatDiameterUri(parts);
@@ -566,5 +571,19 @@ describe('properties: encode → decode = value', () => {
       }),
       RUNS,
     );
+  });
+});
+
+describe('UTF8String refuses what UTF-8 cannot carry', () => {
+  test('a lone UTF-16 surrogate is ENCODE_BAD_VALUE, not a silent U+FFFD', () => {
+    for (const s of ['\ud800', 'abc\udc00', '\ud83d']) {
+      assert.throws(
+        () => enc('UTF8String', s),
+        (e: unknown) => e instanceof DiameterError && e.code === 'ENCODE_BAD_VALUE',
+        JSON.stringify(s),
+      );
+    }
+    // A proper pair is fine: U+1F600 is f0 9f 98 80.
+    assert.equal(enc('UTF8String', '\ud83d\ude00'), 'f09f9880');
   });
 });

@@ -262,7 +262,7 @@ describe('5005 AVP_MISSING', () => {
     const si = serviceInformation(ims);
     const e = validateMessage(acr(acrAvps(si)), dict);
     expectError(e, 'AVP_MISSING', 5005, 'Service-Information/IMS-Information/Node-Functionality');
-    const example = { code: 862, flags: VM, vendorId: TGPP, type: 'Enumerated', data: new Uint8Array(4) };
+    const example = { code: 862, flags: VM, vendorId: TGPP, type: 'Enumerated' as const, data: new Uint8Array(4) };
     assert.deepEqual(e.failedAvp, inServiceAndImsInformation(example));
     assert.deepEqual(validateMessage(acr(acrAvps(si)), dict, { nestFailedAvp: false })?.failedAvp, example);
   });
