@@ -60,6 +60,9 @@ before(async () => {
   else console.log(`# no capture: needs ${missing.join(', ')} on PATH`);
 });
 
+/** Each test stays well under this (issue 3: ~40 s at most), even on a busy machine. */
+const PER_TEST_TIMEOUT_MS = 60_000;
+
 after(async () => {
   await stopAllChildren();
   cleanupTempDirs();
@@ -145,129 +148,167 @@ function brokenAvp(lengthField: number, data: Buffer): Buffer {
   return out;
 }
 
-describe('malformed frames to `diamkit serve`', { timeout: 120_000 }, () => {
-  test('bad version: the connection is closed (framing lost), a new one then works', async () => {
-    const host = 'version.malformed.test';
-    const c = await openClient(host);
-    c.send(
-      message({ version: 2, flags: R | P, command: CMD.ACR, appId: 3, ...ids() }, [
-        avp(AVP.SESSION_ID, 'x;1'),
-      ]),
-    );
-    const before = await expectClosed(c);
-    // RFC 6733 §3 would allow 5011 before closing; a close alone is what base-protocol.md §1 asks for.
-    for (const a of before) assert.equal(resultCode(a), 5011, JSON.stringify(summary(a)));
-    await assertServes(await openClient(host), host, 1);
-  });
+describe('malformed frames to `diamkit serve`', () => {
+  test(
+    'bad version: the connection is closed (framing lost), a new one then works',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'version.malformed.test';
+      const c = await openClient(host);
+      c.send(
+        message({ version: 2, flags: R | P, command: CMD.ACR, appId: 3, ...ids() }, [
+          avp(AVP.SESSION_ID, 'x;1'),
+        ]),
+      );
+      const before = await expectClosed(c);
+      // RFC 6733 §3 would allow 5011 before closing; a close alone is what base-protocol.md §1 asks for.
+      for (const a of before) assert.equal(resultCode(a), 5011, JSON.stringify(summary(a)));
+      await assertServes(await openClient(host), host, 1);
+    },
+  );
 
-  test('Message Length below the 20-octet header: closed, a new connection then works', async () => {
-    const host = 'short.malformed.test';
-    const c = await openClient(host);
-    c.send(message({ flags: R | P, command: CMD.ACR, appId: 3, length: 12, ...ids() }, []));
-    const before = await expectClosed(c);
-    for (const a of before) assert.equal(resultCode(a), 5015, JSON.stringify(summary(a)));
-    await assertServes(await openClient(host), host, 2);
-  });
+  test(
+    'Message Length below the 20-octet header: closed, a new connection then works',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'short.malformed.test';
+      const c = await openClient(host);
+      c.send(message({ flags: R | P, command: CMD.ACR, appId: 3, length: 12, ...ids() }, []));
+      const before = await expectClosed(c);
+      for (const a of before) assert.equal(resultCode(a), 5015, JSON.stringify(summary(a)));
+      await assertServes(await openClient(host), host, 2);
+    },
+  );
 
-  test('Message Length not a multiple of 4: closed, a new connection then works', async () => {
-    const host = 'unaligned.malformed.test';
-    const c = await openClient(host);
-    const bytes = goodAcr(host, 3);
-    bytes.writeUIntBE(bytes.length + 2, 1, 3);
-    c.send(Buffer.concat([bytes, Buffer.alloc(2)]));
-    const before = await expectClosed(c);
-    for (const a of before) assert.equal(resultCode(a), 5015, JSON.stringify(summary(a)));
-    await assertServes(await openClient(host), host, 4);
-  });
+  test(
+    'Message Length not a multiple of 4: closed, a new connection then works',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'unaligned.malformed.test';
+      const c = await openClient(host);
+      const bytes = goodAcr(host, 3);
+      bytes.writeUIntBE(bytes.length + 2, 1, 3);
+      c.send(Buffer.concat([bytes, Buffer.alloc(2)]));
+      const before = await expectClosed(c);
+      for (const a of before) assert.equal(resultCode(a), 5015, JSON.stringify(summary(a)));
+      await assertServes(await openClient(host), host, 4);
+    },
+  );
 
-  test('an AVP overrunning the message: 5014 with the AVP in Failed-AVP, the connection stays usable', async () => {
-    const host = 'overrun.malformed.test';
-    const c = await openClient(host);
-    const id = ids();
-    // Length field 100, but only 8 octets of data follow before the message ends.
-    const bytes = acr({
-      ...id,
-      originHost: host,
-      sessionId: `${host};1;5`,
-      destinationRealm: REALM,
-      extra: [brokenAvp(100, Buffer.from('abcdefgh'))],
-    });
-    const a = await c.exchange(bytes);
-    assertErrorAnswer(a, id, 5014, 1);
-    assert.equal(strOf(a, AVP.SESSION_ID), `${host};1;5`, 'Session-Id copied from the broken request');
-    await assertServes(c, host, 6);
-  });
-
-  test('an AVP Length below the 8-octet AVP header: 5014, the connection stays usable', async () => {
-    const host = 'avplen.malformed.test';
-    const c = await openClient(host);
-    const id = ids();
-    const bytes = acr({
-      ...id,
-      originHost: host,
-      sessionId: `${host};1;7`,
-      destinationRealm: REALM,
-      extra: [brokenAvp(4, Buffer.alloc(0))],
-    });
-    const a = await c.exchange(bytes);
-    assertErrorAnswer(a, id, 5014, 1);
-    await assertServes(c, host, 8);
-  });
-
-  test('an unknown AVP with the M bit: 5001 with the AVP in Failed-AVP, the connection stays usable', async () => {
-    const host = 'mbit.malformed.test';
-    const c = await openClient(host);
-    const id = ids();
-    const unknown = avp(0xfffff0, 'who knows', { flags: M });
-    const bytes = acr({
-      ...id,
-      originHost: host,
-      sessionId: `${host};1;9`,
-      destinationRealm: REALM,
-      extra: [unknown],
-    });
-    const a = await c.exchange(bytes);
-    assertErrorAnswer(a, id, 5001, 0xfffff0);
-    const failed = children(find(a, AVP.FAILED_AVP)!)[0]!;
-    assert.equal(failed.data.toString('utf8'), 'who knows', 'the AVP as received');
-    // The same AVP without M is ignored (RFC 6733 §4.1): the request succeeds.
-    const id2 = ids();
-    const ok = await c.exchange(
-      acr({
-        ...id2,
+  test(
+    'an AVP overrunning the message: 5014 with the AVP in Failed-AVP, the connection stays usable',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'overrun.malformed.test';
+      const c = await openClient(host);
+      const id = ids();
+      // Length field 100, but only 8 octets of data follow before the message ends.
+      const bytes = acr({
+        ...id,
         originHost: host,
-        sessionId: `${host};1;10`,
+        sessionId: `${host};1;5`,
         destinationRealm: REALM,
-        extra: [avp(0xfffff0, 'who knows', { flags: 0 })],
-      }),
-    );
-    assert.equal(resultCode(ok), 2001, JSON.stringify(summary(ok)));
-    await assertServes(c, host, 11);
-  });
+        extra: [brokenAvp(100, Buffer.from('abcdefgh'))],
+      });
+      const a = await c.exchange(bytes);
+      assertErrorAnswer(a, id, 5014, 1);
+      assert.equal(strOf(a, AVP.SESSION_ID), `${host};1;5`, 'Session-Id copied from the broken request');
+      await assertServes(c, host, 6);
+    },
+  );
 
-  test('the E bit on a request: 3008 DIAMETER_INVALID_HDR_BITS with E set, the connection stays usable', async () => {
-    const host = 'ebit.malformed.test';
-    const c = await openClient(host);
-    const id = ids();
-    const a = await c.exchange(
-      acr({ ...id, originHost: host, sessionId: `${host};1;12`, destinationRealm: REALM, flags: R | P | E }),
-    );
-    assertErrorAnswer(a, id, 3008);
-    assert.ok(a.flags & E, 'a protocol error answer carries E (RFC 6733 §7.2)');
-    assert.equal(a.flags & P, P, 'P copied');
-    await assertServes(c, host, 13);
-  });
+  test(
+    'an AVP Length below the 8-octet AVP header: 5014, the connection stays usable',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'avplen.malformed.test';
+      const c = await openClient(host);
+      const id = ids();
+      const bytes = acr({
+        ...id,
+        originHost: host,
+        sessionId: `${host};1;7`,
+        destinationRealm: REALM,
+        extra: [brokenAvp(4, Buffer.alloc(0))],
+      });
+      const a = await c.exchange(bytes);
+      assertErrorAnswer(a, id, 5014, 1);
+      await assertServes(c, host, 8);
+    },
+  );
 
-  test('a request before CER gets no answer: the connection is closed, a CER then works', async () => {
-    const host = 'early.malformed.test';
-    const c = await RawPeer.connect(serve.port);
-    c.send(goodAcr(host, 14));
-    await c.expectClose(3000);
-    assert.deepEqual(c.received, [], 'nothing but a CEA may be sent before the capabilities exchange');
-    await assertServes(await openClient(host), host, 15);
-  });
+  test(
+    'an unknown AVP with the M bit: 5001 with the AVP in Failed-AVP, the connection stays usable',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'mbit.malformed.test';
+      const c = await openClient(host);
+      const id = ids();
+      const unknown = avp(0xfffff0, 'who knows', { flags: M });
+      const bytes = acr({
+        ...id,
+        originHost: host,
+        sessionId: `${host};1;9`,
+        destinationRealm: REALM,
+        extra: [unknown],
+      });
+      const a = await c.exchange(bytes);
+      assertErrorAnswer(a, id, 5001, 0xfffff0);
+      const failed = children(find(a, AVP.FAILED_AVP)!)[0]!;
+      assert.equal(failed.data.toString('utf8'), 'who knows', 'the AVP as received');
+      // The same AVP without M is ignored (RFC 6733 §4.1): the request succeeds.
+      const id2 = ids();
+      const ok = await c.exchange(
+        acr({
+          ...id2,
+          originHost: host,
+          sessionId: `${host};1;10`,
+          destinationRealm: REALM,
+          extra: [avp(0xfffff0, 'who knows', { flags: 0 })],
+        }),
+      );
+      assert.equal(resultCode(ok), 2001, JSON.stringify(summary(ok)));
+      await assertServes(c, host, 11);
+    },
+  );
 
-  test('tshark: nothing the server sent is malformed', { skip: false }, async (t) => {
+  test(
+    'the E bit on a request: 3008 DIAMETER_INVALID_HDR_BITS with E set, the connection stays usable',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'ebit.malformed.test';
+      const c = await openClient(host);
+      const id = ids();
+      const a = await c.exchange(
+        acr({
+          ...id,
+          originHost: host,
+          sessionId: `${host};1;12`,
+          destinationRealm: REALM,
+          flags: R | P | E,
+        }),
+      );
+      assertErrorAnswer(a, id, 3008);
+      assert.ok(a.flags & E, 'a protocol error answer carries E (RFC 6733 §7.2)');
+      assert.equal(a.flags & P, P, 'P copied');
+      await assertServes(c, host, 13);
+    },
+  );
+
+  test(
+    'a request before CER gets no answer: the connection is closed, a CER then works',
+    { timeout: PER_TEST_TIMEOUT_MS },
+    async () => {
+      const host = 'early.malformed.test';
+      const c = await RawPeer.connect(serve.port);
+      c.send(goodAcr(host, 14));
+      await c.expectClose(3000);
+      assert.deepEqual(c.received, [], 'nothing but a CEA may be sent before the capabilities exchange');
+      await assertServes(await openClient(host), host, 15);
+    },
+  );
+
+  test('tshark: nothing the server sent is malformed', { timeout: PER_TEST_TIMEOUT_MS }, async (t) => {
     if (!capture) {
       t.skip(`needs ${CAPTURE_TOOLS.join(', ')} on PATH (installed by .ci/run)`);
       return;
