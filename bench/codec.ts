@@ -1,8 +1,8 @@
 /**
  * Codec benchmark (issue 2): decode and encode the two 3GPP ACR test vectors with diamkit's codec and with
  * the npm `diameter` package on the same bytes in the same run, and judge the ratios against the
- * requirement (each ≥ 200×). A plain copy of the same bytes is timed too, as the floor the codec's hot loop
- * is measured against.
+ * requirement (each ≥ 200×). A plain copy of the same bytes is timed too, as the floor the codec's hot
+ * loop is measured against.
  *
  * Both sides do the whole job: our decode types every AVP through the dictionary resolver (grouped AVPs
  * nested, values decoded), our encode writes every value from its typed form (the decoded message with

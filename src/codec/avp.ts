@@ -78,11 +78,12 @@ interface Walk {
 
 /**
  * The value of a text AVP whose data is `b[start, end)`: what decodeUtf8(data) gives, made cheaper. Each
- * call into C++ for a string (latin1Slice) costs about as much as a short string is long, so ASCII text
- * (nearly all Diameter text) is cut from one latin1 string of the whole message, made once: ASCII octets
- * are the same characters in latin1 and UTF-8. V8 makes a substring of 13 or more characters a slice that
- * keeps that whole-message string alive, as `data` keeps the message buffer alive: DESIGN.md's "views,
- * not copies". Anything else (non-ASCII, or a message over WHOLE_TEXT_MAX) goes through decodeUtf8.
+ * string made in C++ (latin1Slice) costs a fixed call overhead larger than copying a short string, so
+ * ASCII text (nearly all Diameter text) is cut from one latin1 string of the whole message, made once:
+ * ASCII octets are the same characters in latin1 and UTF-8. V8 makes a substring of 13 or more characters
+ * a slice that keeps that whole-message string alive, as `data` keeps the message buffer alive
+ * (DESIGN.md: views, not copies). Anything else (non-ASCII, or a message over WHOLE_TEXT_MAX) goes
+ * through decodeUtf8.
  */
 function textValue(w: Walk, start: number, end: number, data: Buffer): string {
   const b = w.b;
