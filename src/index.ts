@@ -48,3 +48,9 @@ export { DiameterNode, type NodeOptions, type ListenOptions, type PeerTarget } f
 export type { Application, RequestHandler, RequestContext } from './node/handlers.js';
 export { buildAnswer, buildErrorAnswer } from './node/answers.js';
 export type { Identity } from './node/identity.js';
+
+// client: one request, scenarios
+export { DiameterClient } from './client/send.js';
+export { loadScenario } from './client/scenario.js';
+export { runScenario } from './client/runner.js';
+export { checkAnswer } from './client/expect.js';

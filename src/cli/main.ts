@@ -5,6 +5,7 @@ import { builtinDictionary } from '../dictionary/builtin.js';
 import { loadDictionaries } from '../dictionary/load.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { registerCdrCommands } from './cdr-commands.js';
+import { registerClientCommands } from './client-commands.js';
 import { decodeCommand, encodeCommand } from './codec-commands.js';
 import { describeError } from './io.js';
 import type { ServeOptions } from './serve.js';
@@ -73,12 +74,20 @@ program
   .option('--store <path|url>', 'CDR store: SQLite file or postgres:// URL', './data/diamkit.db')
   .option('--interim-interval <seconds>', 'Acct-Interim-Interval the CDF imposes in ACA')
   .option('--no-cdf', 'run as a bare terminator, without the Rf application')
+  .option('--admin-host <address>', 'admin HTTP address: metrics, API, dashboard (default 127.0.0.1)')
+  .option('--admin-port <port>', 'admin HTTP port (default 8080; 0 = any free port)')
+  .option('--admin-token <token>', 'require Authorization: Bearer TOKEN on the admin HTTP (or set DIAMKIT_ADMIN_TOKEN)')
+  .option('--no-admin', 'run without the admin HTTP server')
   .option('--log-level <level>', 'pino log level', 'info')
   .option('--trace', 'log every message in the one-line text form')
   .option('-d, --dictionary <file>', 'extra dictionary (our JSON/YAML or Wireshark XML); repeatable', collect, [])
-  .action(async (opts: ServeOptions & { dictionary: string[] }) => {
+  .option('--config <file>', 'YAML config file (docs/config.md); flags given on the command line override it')
+  .action(async (cli: ServeOptions & { dictionary: string[]; config?: string }, cmd: Command) => {
     try {
-      const dict = dictionaryFor(opts.dictionary);
+      // --config FILE: the file first, then the flags typed on the command line (src/cli/config-commands.ts).
+      const { opts, dict } = cli.config
+        ? await (await import('./config-commands.js')).withConfigFile(cli, cmd)
+        : { opts: cli, dict: dictionaryFor(cli.dictionary) };
       // Loaded on demand: decode/encode should not pay for the store, logger and node at start-up.
       const { serve } = await import('./serve.js');
       await serve({ ...opts, realm: opts.realm?.length ? opts.realm : undefined, allowPeer: opts.allowPeer?.length ? opts.allowPeer : undefined }, dict);
@@ -90,5 +99,12 @@ program
 
 // CDR store reading: `diamkit cdrs list|export`, `diamkit sessions` (src/cli/cdr-commands.ts).
 registerCdrCommands(program);
+
+// The client: `diamkit send`, `diamkit run` (src/cli/client-commands.ts).
+registerClientCommands(program);
+
+(await import('./load-command.js')).registerLoadCommand(program); // `diamkit load` (src/cli/load-command.ts)
+
+(await import('./config-commands.js')).registerConfigCommands(program); // `diamkit config check|schema`
 
 await program.parseAsync(process.argv);

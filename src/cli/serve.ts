@@ -12,6 +12,8 @@ import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
 import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
 import { RfApplication } from '../cdf/rf-application.js';
+import type { ServeExtras } from '../config/to-options.js';
+import { startServeAdmin } from '../admin/serve-admin.js';
 
 export interface ServeOptions {
   host: string;
@@ -36,6 +38,13 @@ export interface ServeOptions {
   interimInterval?: string;
   /** Run without the Rf application (a bare terminator). */
   cdf?: boolean;
+  /** Settings from --config FILE that have no flag (src/config/to-options.ts). */
+  config?: ServeExtras;
+  /** Admin HTTP (src/admin): false with --no-admin; host/port default 127.0.0.1:8080. */
+  admin?: boolean;
+  adminHost?: string;
+  adminPort?: string;
+  adminToken?: string;
 }
 
 function port(v: string, flag: string): number {
@@ -63,9 +72,12 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   if (tlsPort !== undefined && (!opts.tlsCert || !opts.tlsKey)) throw new CliError('--tls-port: needs --tls-cert FILE and --tls-key FILE');
   const ii = opts.interimInterval === undefined ? undefined : Number(opts.interimInterval);
   if (ii !== undefined && !(Number.isInteger(ii) && ii > 0)) throw new CliError(`--interim-interval: expected whole seconds > 0, got "${opts.interimInterval}"`);
+  const extra = opts.config;
+  const adminPort = opts.adminPort === undefined ? extra?.admin?.port : port(opts.adminPort, '--admin-port');
   const nodeOpts: NodeOptions = {
+    ...extra?.node,
     dictionary: dict,
-    identity: { originHost: opts.originHost, originRealm: opts.originRealm },
+    identity: { ...extra?.identity, originHost: opts.originHost, originRealm: opts.originRealm },
     unsupportedCommand: rc,
     watchdogMs: wd,
     realms: opts.realm,
@@ -78,15 +90,19 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     p.on('state', (from: string, to: string) => log.info({ peer: p.label, from, to }, 'peer state'));
   });
   const cleanups: (() => Promise<void>)[] = [];
+  let cdf: { rf: RfApplication; store: Awaited<ReturnType<typeof openStore>> } | undefined;
   if (opts.cdf !== false) {
     const store = await openStore(opts.store ?? DEFAULT_STORE_PATH);
-    const rf = new RfApplication({ store, dictionary: dict, settings: { interimInterval: ii } });
+    const rf = new RfApplication({ store, dictionary: dict, settings: { ...extra?.cdf, interimInterval: ii } });
     await rf.start();
     node.register(rf.application());
     cleanups.push(() => rf.stop(), () => store.close());
+    cdf = { rf, store };
     log.info({ store: store.backend, location: opts.store ?? DEFAULT_STORE_PATH, openSessions: rf.sessions.sessions.size }, 'CDF (Rf, application 3) ready');
   }
   if (setup) await setup(node, log);
+  const admin = opts.admin === false ? undefined : await startServeAdmin({ node, cdf, log, host: opts.adminHost ?? extra?.admin?.host, port: adminPort, token: opts.adminToken ?? extra?.admin?.token });
+  if (admin) cleanups.unshift(() => admin.close());
   const addr = await node.listen({ host: opts.host, port: tcpPort });
   log.info({ address: addr.address, port: addr.port, originHost: opts.originHost }, 'diamkit serving Diameter/TCP');
   if (tlsPort !== undefined) {
@@ -102,10 +118,25 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     });
     log.info({ address: t.address, port: t.port }, 'diamkit serving Diameter/TLS');
   }
+  if (extra) {
+    for (const l of extra.listeners) {
+      const a = await node.listen(l);
+      log.info({ address: a.address, port: a.port }, `diamkit serving Diameter/${l.tls ? 'TLS' : 'TCP'}`);
+    }
+    for (const t of extra.connect) {
+      node.connect(t, { reconnect: true }).then(
+        (p) => log.info({ peer: p.label }, 'connected to configured peer'),
+        (e: Error) => log.warn({ host: t.host, port: t.port, err: e.message }, 'configured peer not reachable yet (retrying every Tc)'),
+      );
+    }
+    if (node.rules.size) log.info({ config: extra.file, rules: node.rules.list().map((r) => r.id) }, 'behaviour rules loaded');
+  }
+  admin?.setReady(true);
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    admin?.setReady(false);
     log.info({ signal }, 'stopping: DPR to every peer');
     void node.stop().then(async () => {
       for (const c of cleanups) await c().catch((e: Error) => log.error({ err: e.message }, 'cleanup failed'));

@@ -79,6 +79,9 @@ export const ErrorCode = {
   STORE_OPEN_FAILED: { resultCode: 5012, text: 'the store cannot be opened' },
   STORE_READ_FAILED: { resultCode: 5012, text: 'the store cannot be read' },
   STORE_SCHEMA_NEWER: { resultCode: 5012, text: 'database schema is newer than this diamkit' },
+  // configuration (docs/config.md): raised to the caller, nothing goes on the wire
+  CONFIG_INVALID: { resultCode: 5012, text: 'the config file cannot be used' },
+  RULE_INVALID: { resultCode: 5012, text: 'the behaviour rule cannot be used' },
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCode;

@@ -49,7 +49,7 @@ function cli(args: string[]): Promise<Run> {
     child.stdout.on('data', (c: Buffer) => out.push(c));
     child.stderr.on('data', (c: Buffer) => err.push(c));
     child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({
@@ -141,7 +141,7 @@ function serve(store: string): Promise<Server> {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`serve did not start: ${out}${err}`));
-    }, 20_000);
+    }, 90_000);
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
@@ -162,7 +162,7 @@ async function stopServer(s: Server): Promise<void> {
   s.child.kill('SIGTERM');
   const code = await Promise.race([
     s.stopped,
-    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 10_000)),
+    new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 60_000)),
   ]);
   if (code === 'timeout') s.child.kill('SIGKILL');
   assert.equal(code, 0, 'serve stops cleanly on SIGTERM');

@@ -68,8 +68,8 @@ function startServe(args: string[]): Promise<Server> {
   );
   return new Promise((resolve, reject) => {
     const t = setTimeout(
-      () => reject(new Error(`no listening line within 20 s; stdout: ${out}\nstderr: ${err}`)),
-      20_000,
+      () => reject(new Error(`no listening line within 90 s; stdout: ${out}\nstderr: ${err}`)),
+      90_000,
     );
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();

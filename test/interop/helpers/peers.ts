@@ -276,7 +276,7 @@ export async function startServe(opts: ServeOptions): Promise<Serve> {
   const child = spawnChild(`diamkit serve (${opts.originHost})`, process.execPath, args, {
     netns: opts.netns,
   });
-  const m = await child.waitFor(/diamkit listening on [^\s:]+:(\d+)/, 30_000, 'the "diamkit listening" line');
+  const m = await child.waitFor(/diamkit listening on [^\s:]+:(\d+)/, 90_000, 'the "diamkit listening" line');
   return { child, port: Number(m[1]), logLines: () => parseLogLines(child.stdout) };
 }
 

@@ -1,0 +1,189 @@
+/**
+ * The config file from the command line, as a user runs it (child processes of src/cli/main.ts):
+ * `diamkit config check` passes the shipped example and fails a wrong type, an unknown key and a missing
+ * field with one line naming file:line and the field (exit 2); `diamkit serve --config` refuses a bad
+ * file the same way without opening anything, and with a good file serves what it says — identity,
+ * CDF settings, behaviour rules — with flags typed on the command line taking precedence.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { AVP, M, RawPeer, acr, avp, cer, resultCode, strOf, u32Of } from '../helpers/raw-peer.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'diamkit-config-cli-'));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+function write(name: string, lines: string[]): string {
+  const f = join(tmp, name);
+  writeFileSync(f, `${lines.join('\n')}\n`);
+  return f;
+}
+
+function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout: out, stderr: err }));
+  });
+}
+
+/** Starts `diamkit serve …` and resolves with its port once it prints its listening line. */
+function startServe(args: string[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`no listening line within 90 s; stderr: ${err}`)), 90_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /^diamkit listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      reject(new Error(`serve exited (${code}) before listening; stderr: ${err}`));
+    });
+  });
+}
+
+const HEAD = ['identity:', '  originHost: cdf.example.net', '  originRealm: example.net'];
+
+describe('diamkit config check', () => {
+  test('the shipped example passes', async () => {
+    const r = await run(['config', 'check', 'examples/diamkit.yaml']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^examples\/diamkit\.yaml: ok /);
+    assert.equal(r.stderr, '');
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    [
+      'wrong type',
+      [...HEAD, 'cdf:', '  interimInterval: often'],
+      /^FILE:5: cdf\.interimInterval: expected whole seconds > 0, got "often"$/,
+    ],
+    [
+      'unknown key',
+      [...HEAD, 'peers:', '  alow: [ctf.example.com]'],
+      /^FILE:5: peers\.alow: unknown key \(did you mean allow\?\)$/,
+    ],
+    [
+      'missing required field',
+      ['identity:', '  originHost: cdf.example.net'],
+      /^FILE:1: identity\.originRealm: required field missing: expected /,
+    ],
+  ];
+  for (const [name, lines, expected] of bad) {
+    test(`${name}: one line naming file:line and the field, exit status 2`, async () => {
+      const f = write(`${name.replace(/ /g, '-')}.yaml`, lines);
+      const r = await run(['config', 'check', f]);
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, '');
+      const out = r.stderr.trimEnd().split('\n');
+      assert.equal(out.length, 1, r.stderr);
+      assert.match(out[0]!.replace(f, 'FILE'), expected);
+    });
+  }
+
+  test('config schema prints a JSON Schema', async () => {
+    const r = await run(['config', 'schema']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout) as { $schema: string; properties: Record<string, unknown> };
+    assert.match(s.$schema, /json-schema\.org/);
+    assert.ok(s.properties.rules);
+  });
+});
+
+describe('diamkit serve --config', () => {
+  test('a bad file: one line, exit status 2, nothing opened', async () => {
+    const store = join(tmp, 'never.db');
+    const f = write('bad-serve.yaml', [...HEAD, `store: ${store}`, 'timers:', '  watchdog: 2']);
+    const r = await run(['serve', '--config', f]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    const out = r.stderr.trimEnd().split('\n');
+    assert.equal(out.length, 1, r.stderr);
+    assert.equal(out[0], `diamkit: ${f}:6: timers.watchdog: expected seconds >= 6 (RFC 3539: Tw), got 2`);
+    assert.equal(existsSync(store), false);
+  });
+
+  test('serves the file’s identity, CDF settings and rules; command-line flags override the file', async () => {
+    const f = write('good.yaml', [
+      ...HEAD,
+      'listeners:',
+      '  - transport: tcp',
+      '    host: 127.0.0.1',
+      '    port: 3868', // overridden by --port 0 below
+      'store: cdr/config-test.db', // relative to this file
+      'cdf:',
+      '  interimInterval: 77',
+      'logging:',
+      '  level: warn',
+      'admin:',
+      '  port: 0', // any free port: test processes run side by side
+      'rules:',
+      '  - id: unknown-subscriber',
+      '    match:',
+      '      command: ACR',
+      '      avp:',
+      '        Service-Information/Subscription-Id/Subscription-Id-Data: 46700000001',
+      '    action: { result: 5030 }',
+    ]);
+    const s = await startServe(['--config', f, '--port', '0', '--origin-host', 'override.example.net']);
+    const c = await RawPeer.connect(s.port);
+    try {
+      c.answerWatchdogs = true;
+      const cea = await c.exchange(cer());
+      assert.equal(resultCode(cea), 2001);
+      assert.equal(strOf(cea, AVP.ORIGIN_HOST), 'override.example.net', 'the flag wins');
+      assert.equal(strOf(cea, AVP.ORIGIN_REALM), 'example.net', 'the file where no flag was given');
+
+      const subscriber = (msisdn: string) =>
+        avp(873, avp(443, Buffer.concat([avp(450, 0), avp(444, msisdn)])), { vendorId: 10415, flags: M });
+      const rejected = await c.exchange(
+        acr({ hbh: 1, e2e: 1, sessionId: 'ctf;cfg;1', recordType: 1, extra: [subscriber('46700000001')] }),
+      );
+      assert.equal(resultCode(rejected), 5030);
+      const accepted = await c.exchange(
+        acr({ hbh: 2, e2e: 2, sessionId: 'ctf;cfg;2', recordType: 1, extra: [subscriber('46700000002')] }),
+      );
+      assert.equal(resultCode(accepted), 2001);
+      const start = await c.exchange(acr({ hbh: 3, e2e: 3, sessionId: 'ctf;cfg;3', recordType: 2 }));
+      assert.equal(resultCode(start), 2001);
+      assert.equal(u32Of(start, 85), 77, 'Acct-Interim-Interval from cdf.interimInterval');
+      assert.equal(
+        existsSync(join(tmp, 'cdr/config-test.db')),
+        true,
+        'store path relative to the config file',
+      );
+    } finally {
+      c.destroy();
+      s.child.kill('SIGTERM');
+    }
+  });
+});
