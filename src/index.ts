@@ -54,3 +54,8 @@ export { DiameterClient } from './client/send.js';
 export { loadScenario } from './client/scenario.js';
 export { runScenario } from './client/runner.js';
 export { checkAnswer } from './client/expect.js';
+
+// client: load generation
+export { runLoad } from './client/load/run-load.js';
+export type { LoadOptions } from './client/load/options.js';
+export { formatReport as formatLoadReport, type LoadReport } from './client/load/report.js';

@@ -1,0 +1,230 @@
+/**
+ * `diamkit load` as a user runs it, against `diamkit serve` (the CDF, a child process on 127.0.0.1 port 0
+ * with a SQLite store in a temp directory): every ACR answered 2001, one CDR per session in the store,
+ * the JSON and text reports, progress lines when stderr is not a terminal, worker threads, and the exit
+ * status for bad arguments and an unreachable server.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { LoadReport } from '../../src/client/load/report.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), 'diamkit-load-cli-'));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+  store: string;
+  exit: Promise<number | null>;
+}
+
+/** `diamkit serve --port 0 --store <temp>` once it prints its listening line. */
+function serve(args: string[] = []): Promise<Served> {
+  const store = join(tmp, `cdr-${children.length}.db`);
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'serve',
+      '--port',
+      '0',
+      '--store',
+      store,
+      '--log-level',
+      'warn',
+      ...args,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  children.push(child);
+  const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not listen within 20 s: ${out} ${err}`)), 20_000);
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /diamkit listening on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(t);
+        resolve({ child, port: Number(m[1]), store, exit });
+      }
+    });
+    void exit.then((code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+/** Runs a diamkit command to completion (bounded). */
+function diamkit(
+  args: string[],
+  maxMs = 60_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const t = setTimeout(() => child.kill('SIGKILL'), maxMs);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(t);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function stop(s: Served): Promise<void> {
+  s.child.kill('SIGTERM');
+  assert.equal(await s.exit, 0);
+}
+
+describe('diamkit load against diamkit serve', () => {
+  test('closed loop, a count of sessions: every ACR answered 2001, one CDR per session in the store', async () => {
+    const s = await serve();
+    const r = await diamkit([
+      'load',
+      '--peer',
+      `127.0.0.1:${s.port}`,
+      '--concurrency',
+      '5',
+      '--count',
+      '40',
+      '--json',
+      '--no-progress',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as LoadReport;
+    assert.equal(rep.peer.originHost, 'diamkit.localdomain');
+    assert.equal(rep.sessions.started, 40);
+    assert.equal(rep.sessions.ended, 40);
+    assert.deepEqual(rep.requests.byRecordType, { START: 40, STOP: 40 });
+    assert.equal(rep.requests.answered, 80);
+    assert.deepEqual(rep.resultCodes, { '2001': 80 });
+    assert.equal(rep.latencyMs.count, 80);
+    assert.ok(
+      rep.latencyMs.p50 > 0 &&
+        rep.latencyMs.p50 <= rep.latencyMs.p99 &&
+        rep.latencyMs.p99 <= rep.latencyMs.max,
+    );
+    assert.ok(rep.cpu.microsPerAnswer > 0);
+    await stop(s);
+    const cdrs = await diamkit(['cdrs', 'export', '--store', s.store, '--format', 'jsonl']);
+    assert.equal(cdrs.code, 0, cdrs.stderr);
+    const lines = cdrs.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (l) => JSON.parse(l) as { sessionId: string; causeForRecordClosing: number; anomalies: unknown[] },
+      );
+    assert.equal(lines.length, 40);
+    assert.equal(new Set(lines.map((c) => c.sessionId)).size, 40);
+    for (const c of lines) {
+      assert.match(c.sessionId, /^load\.localdomain;\d+;\d{10}$/);
+      assert.equal(c.causeForRecordClosing, 0, 'closed normally by its STOP');
+      assert.deepEqual(c.anomalies, []);
+    }
+  });
+
+  test('open loop, P-GW template, interims, two connections on two threads: text report and progress lines', async () => {
+    const s = await serve();
+    const r = await diamkit([
+      'load',
+      '--peer',
+      `127.0.0.1:${s.port}`,
+      '--rate',
+      '40',
+      '--duration',
+      '2s',
+      '--holding',
+      'uniform:0.3,0.6',
+      '--interim',
+      '0.2',
+      '--template',
+      'pgw',
+      '--connections',
+      '2',
+      '--workers',
+      '2',
+      '--progress-interval',
+      '500ms',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /open loop, 40 new sessions\/s \(Poisson\)/);
+    assert.match(r.stdout, /2 connections, 2 threads/);
+    assert.match(r.stdout, /2001 DIAMETER_SUCCESS/);
+    assert.match(r.stdout, /latency +p50 [\d.]+ +p90 [\d.]+ +p99 [\d.]+ +p99\.9 [\d.]+ +max [\d.]+/);
+    assert.match(r.stdout, /INTERIM \d/);
+    assert.doesNotMatch(r.stdout, /timeouts [1-9]/);
+    // Not a terminal: plain lines, one per interval, no cursor control.
+    const progress = r.stderr.split('\n').filter((l) => /answers\/s/.test(l));
+    assert.ok(progress.length >= 3, r.stderr);
+    assert.doesNotMatch(r.stderr, /\x1b\[/);
+    await stop(s);
+    const cdrs = await diamkit(['cdrs', 'export', '--store', s.store, '--format', 'jsonl']);
+    const hosts = new Set(
+      cdrs.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { originHost: string }).originHost),
+    );
+    assert.deepEqual([...hosts].sort(), ['load-1.localdomain', 'load-2.localdomain']);
+  });
+
+  test('--same-origin-host needs a server that accepts several connections per peer', async () => {
+    const s = await serve(['--multiple-connections']);
+    const r = await diamkit([
+      'load',
+      '--peer',
+      `127.0.0.1:${s.port}`,
+      '--connections',
+      '2',
+      '--same-origin-host',
+      '--count',
+      '10',
+      '--json',
+      '--no-progress',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual((JSON.parse(r.stdout) as LoadReport).resultCodes, { '2001': 20 });
+    await stop(s);
+  });
+});
+
+describe('diamkit load arguments', () => {
+  test('bad arguments and an unreachable server exit 2 with one line', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--peer', 'nowhere'], /--peer: expected HOST:PORT/],
+      [['--peer', '127.0.0.1:1', '--rate', '5', '--concurrency', '5'], /exclude each other/],
+      [['--peer', '127.0.0.1:1', '--holding', 'normal:3'], /--holding/],
+      [['--peer', '127.0.0.1:1', '--template', join(tmp, 'none.yaml')], /neither a built-in template/],
+      [['--peer', '127.0.0.1:1', '--count', '1'], /cannot connect to 127\.0\.0\.1:1/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await diamkit(['load', '--no-progress', ...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, msg);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    }
+  });
+});
