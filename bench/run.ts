@@ -7,9 +7,11 @@
  */
 import { parseArgs } from 'node:util';
 import { codecBench } from './codec.js';
+import { loadgenBench } from './loadgen.js';
+import { serverBench } from './server.js';
 import { formatCheck, formatTable, passed, type BenchModule, type BenchOptions } from './lib/report.js';
 
-const BENCHES: BenchModule[] = [codecBench];
+const BENCHES: BenchModule[] = [codecBench, loadgenBench, serverBench];
 
 const USAGE = `usage: npm run bench -- [options]
   --only <name>       run only this benchmark (repeatable, or comma-separated)

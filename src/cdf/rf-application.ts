@@ -106,7 +106,8 @@ export class RfApplication {
     this.refillSequence();
     const answer = () => buildAca(req, id, acr, 2001, { interimInterval: out.interimInterval });
     const failed = (e: unknown) => buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
-    const key = `${acr.sessionId}\u0000${acr.subSessionId ?? ''}`;
+    // Session-Id alone when there is no sub-session (no string built per ACR); NUL cannot occur in either.
+    const key = acr.subSessionId === undefined ? acr.sessionId : `${acr.sessionId}\u0000${acr.subSessionId}`;
     if (!out.batch.cdrs && !out.batch.sessionUpserts && !out.batch.sessionDeletes) {
       // A duplicate changes nothing, but its 2001 promises the original is stored: if the original's commit
       // is still in flight, answer when it settles, with its outcome (RFC 6733 §9.6: the same answer).
@@ -115,18 +116,22 @@ export class RfApplication {
     }
     const committed = this.committer.submit(out.batch);
     this.inFlight.set(key, committed);
-    const forget = () => {
-      if (this.inFlight.get(key) === committed) this.inFlight.delete(key);
-    };
-    committed.then(forget, forget);
-    return committed.then(answer, async (e: unknown) => {
-      // Memory already holds this ACR's effect; the store does not. Unless a later ACR of the session is
-      // still on its way to the store (its commit carries the whole session), go back to the stored state
-      // before answering 4002, so the CTF's retry is applied again instead of being taken for a duplicate.
-      // (`forget` above ran first: the key is gone unless a later ACR replaced it.)
-      if (!this.inFlight.has(key)) await this.rollback(acr);
-      return failed(e);
-    });
+    // One reaction per ACR: forget the key, then answer.
+    return committed.then(
+      () => {
+        if (this.inFlight.get(key) === committed) this.inFlight.delete(key);
+        return answer();
+      },
+      async (e: unknown) => {
+        if (this.inFlight.get(key) === committed) this.inFlight.delete(key);
+        // Memory already holds this ACR's effect; the store does not. Unless a later ACR of the session is
+        // still on its way to the store (its commit carries the whole session), go back to the stored state
+        // before answering 4002, so the CTF's retry is applied again instead of being taken for a duplicate.
+        // (The key is gone now unless a later ACR replaced it.)
+        if (!this.inFlight.has(key)) await this.rollback(acr);
+        return failed(e);
+      },
+    );
   }
 
   private async rollback(acr: AcrFields): Promise<void> {

@@ -9,12 +9,13 @@
  * goes to the store as one batch, and the ACA is sent once that batch committed (GroupCommitter).
  */
 import { randomUUID } from 'node:crypto';
-import type { Message } from '../codec/types.js';
+import { decodeMessage, encodeMessage } from '../codec/message.js';
+import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
-import { avpToJson, type JsonValue as MsgJson } from '../dictionary/message-format.js';
+import { avpFromJson, avpToJson, type JsonValue as MsgJson } from '../dictionary/message-format.js';
 import { RecordType, type AcrFields } from './acr.js';
-import { buildCdr, containerKey, imsCauseCode, mapContainer, mergeIms, namedAvps, type Named, type SessionData } from './cdr-builder.js';
-import type { AccountingSession, Cdr, StoreBatch } from './store.js';
+import { buildCdr, containerKey, imsCauseCode, mapContainer, namedAvps, type Named, type NamedValue, type SessionData } from './cdr-builder.js';
+import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
 
 export interface CdfSettings {
   /** Acct-Interim-Interval the CDF imposes in ACA START/INTERIM (seconds); undefined = none. */
@@ -82,10 +83,107 @@ function keyOf(sessionId: string, sub?: bigint): string {
   return sub === undefined ? sessionId : `${sessionId}\u0000${sub}`;
 }
 
+/**
+ * A copy of `s` that holds no reference to the string it was cut from. The decoder's text values are
+ * slices of one string of the whole message (src/codec/avp.ts textValue): a Session-Id kept as a map key
+ * for the life of a session would otherwise keep that whole message alive. Concatenating builds a new
+ * flat string (V8 flattens the cons string to slice it), so what is kept is the id's own characters.
+ */
+function own(s: string): string {
+  return (s + ' ').slice(0, -1);
+}
+
+/** Shared empty lists (a session copies on its first write): most sessions never need their own. */
+const NO_MISSING: readonly number[] = Object.freeze([]);
+const NO_CONTAINERS: readonly JsonObject[] = Object.freeze([]);
+const NO_ANOMALIES: readonly string[] = Object.freeze([]);
+
+const TGPP = 10415;
+const AVP_SERVICE_INFORMATION = 873;
+const AVP_PS_INFORMATION = 874;
+const AVP_IMS_INFORMATION = 876;
+const AVP_INTER_OPERATOR_IDENTIFIER = 838;
+
+/** The first child of a Grouped AVP with this code (3GPP vendor), if any. */
+function child(a: Avp | undefined, code: number): Avp | undefined {
+  const kids = a?.avps;
+  if (!kids) return undefined;
+  for (let i = 0; i < kids.length; i++) if (kids[i]!.code === code && kids[i]!.vendorId === TGPP) return kids[i];
+  return undefined;
+}
+
+/**
+ * What an open session keeps between ACRs, in memory and as AccountingSession.data in the store. The ACRs
+ * themselves are kept as their bytes: the TS 32.298 fields and the JSON form of the AVPs (rawAvps) are built
+ * from them only when a CDR is written (expand), so an ACR that writes no CDR decodes nothing beyond what
+ * the node already did, and a session holds one string, not a tree of objects. In memory the bytes are a
+ * latin1 string (one character per octet: the smallest string V8 has); in the store, base64 (toJSON), as
+ * JSON text cannot carry NUL.
+ */
+export class KeptData {
+  /** Format of the stored form (older stores held SessionData itself; restore() converts those). */
+  readonly v = 2;
+  /** The ACR that opened the record (START, or the INTERIM/STOP/EVENT it was built from). */
+  first: string;
+  /** The latest ACR applied after the first (INTERIM); undefined while there is none. */
+  last: string | undefined = undefined;
+  /** The first ACR's Service-Information has PS-Information (the closing cause depends on it, §6.4). */
+  ps = false;
+  /** P-GW service data containers, in arrival order, de-duplicated (§5.2), as the CDR lists them. */
+  containers: JsonObject[] = NO_CONTAINERS as JsonObject[];
+  recordNumbers: { max: number; missing: number[] };
+  /** When the last ACR applied happened, ms since the epoch (its Event-Timestamp, else when it was received). */
+  lastEventAt: number | undefined;
+  /** Inter-Operator-Identifier of the latest ACR whose IMS-Information carried one (§5.2 INTERIM, §6.2). */
+  iois: NamedValue[] | undefined = undefined;
+
+  constructor(first: string, recordNumber: number, lastEventAt: number | undefined) {
+    this.first = first;
+    this.recordNumbers = { max: recordNumber, missing: NO_MISSING as number[] };
+    this.lastEventAt = lastEventAt;
+  }
+
+  /** The stored form: plain JSON, the ACRs in base64. */
+  toJSON(): JsonObject {
+    const o: JsonObject = { v: 2, first: binToBase64(this.first), ps: this.ps, containers: this.containers, recordNumbers: this.recordNumbers };
+    if (this.last !== undefined) o.last = binToBase64(this.last);
+    if (this.lastEventAt !== undefined) o.lastEventAt = this.lastEventAt;
+    if (this.iois !== undefined) o.iois = this.iois as JsonObject[];
+    return o;
+  }
+
+  /** Reads the stored form. */
+  static fromJSON(j: { [k: string]: unknown }): KeptData {
+    const rn = j.recordNumbers as { max: number; missing: number[] };
+    const d = new KeptData(base64ToBin(j.first as string), rn.max, j.lastEventAt as number | undefined);
+    d.recordNumbers = rn;
+    if (typeof j.last === 'string') d.last = base64ToBin(j.last);
+    d.ps = j.ps === true;
+    if (Array.isArray(j.containers) && j.containers.length) d.containers = j.containers as JsonObject[];
+    if (j.iois !== undefined) d.iois = j.iois as NamedValue[];
+    return d;
+  }
+}
+
+function binToBase64(bin: string): string {
+  return Buffer.from(bin, 'latin1').toString('base64');
+}
+
+function base64ToBin(b64: string): string {
+  return Buffer.from(b64, 'base64').toString('latin1');
+}
+
+/** One decoded ACR in the JSON form: the AVP list and its Service-Information by name. */
+interface AcrJson {
+  json: MsgJson;
+  si: Named;
+}
+
+
 /** The record numbers of a closed session (or an EVENT's key), kept for duplicate detection. */
 interface ClosedKey {
   max: number;
-  missing: number[];
+  missing: readonly number[];
   /** ms since the epoch (CDF clock) when the key was closed. */
   at: number;
 }
@@ -96,8 +194,16 @@ export class SessionManager {
   /** localRecordSequenceNumbers: the current block [next, end) and the next block, from CdrStore.allocateSequence. */
   private seq = { next: 1, end: Number.POSITIVE_INFINITY, bounded: false };
   private spareSeq: { first: number; count: number } | undefined;
-  /** Closed keys, oldest first (Map insertion order). */
+  /** Closed keys. */
   private readonly closed = new Map<string, ClosedKey>();
+  /**
+   * Every closed key remembered, oldest first, read from `closedHead` (the DuplicateCache way: walking the
+   * Map from its start would skip every hole its deletes left, on each STOP). An item whose key was closed
+   * again, or dropped, no longer matches the Map and is skipped.
+   */
+  private closedKeys: string[] = [];
+  private closedEntries: ClosedKey[] = [];
+  private closedHead = 0;
 
   constructor(
     readonly dict: Dictionary,
@@ -107,7 +213,30 @@ export class SessionManager {
 
   /** Resumes open sessions loaded from the store after a restart. */
   restore(s: AccountingSession): void {
+    s.data = this.kept(s) as unknown as AccountingSession['data'];
     this.sessions.set(keyOf(s.sessionId, s.subSessionId), s);
+  }
+
+  /**
+   * A session's KeptData. A store written before KeptData held SessionData itself (every ACR in the JSON
+   * form); such a session is converted once, its first and last ACRs encoded again from that form.
+   */
+  private kept(s: AccountingSession): KeptData {
+    const d = s.data as unknown;
+    if (d instanceof KeptData) return d;
+    if ((d as { v?: number }).v === 2) return KeptData.fromJSON(d as { [k: string]: unknown });
+    const old = d as SessionData;
+    const bytes = (list: MsgJson | undefined) => {
+      const avps = (Array.isArray(list) ? list : []).map((j, i) => avpFromJson(j as never, this.dict, `avps[${i}]`));
+      return encodeMessage({ version: 1, flags: 0x80, commandCode: 271, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps }).toString('latin1');
+    };
+    const k = new KeptData(bytes(old.rawFirst), old.recordNumbers.max, old.lastEventTime === undefined ? undefined : Date.parse(old.lastEventTime));
+    k.recordNumbers = old.recordNumbers;
+    if (old.rawLast) k.last = bytes(old.rawLast);
+    k.ps = old.info['PS-Information'] !== undefined;
+    if (old.containers.length) k.containers = old.containers;
+    k.iois = (old.imsLatest ?? (old.info['IMS-Information']?.[0] as Named | undefined))?.['Inter-Operator-Identifier'];
+    return k;
   }
 
   /**
@@ -141,12 +270,27 @@ export class SessionManager {
 
   private rememberClosed(key: string, numbers: { max: number; missing: number[] }, at: Date): void {
     const now = at.getTime();
-    this.closed.delete(key);
-    this.closed.set(key, { max: numbers.max, missing: [...numbers.missing], at: now });
+    const k = own(key);
+    const entry: ClosedKey = { max: numbers.max, missing: numbers.missing.length ? [...numbers.missing] : NO_MISSING, at: now };
+    this.closed.set(k, entry);
+    this.closedKeys.push(k);
+    this.closedEntries.push(entry);
     const windowMs = this.settings.closedKeyWindow * 1000;
-    for (const [k, c] of this.closed) {
-      if (this.closed.size > this.settings.closedKeyLimit || now - c.at > windowMs) this.closed.delete(k);
-      else break;
+    let h = this.closedHead;
+    while (h < this.closedKeys.length) {
+      const ck = this.closedKeys[h]!;
+      const c = this.closedEntries[h]!;
+      if (this.closed.get(ck) === c) {
+        if (this.closed.size > this.settings.closedKeyLimit || now - c.at > windowMs) this.closed.delete(ck);
+        else break;
+      }
+      h++;
+    }
+    this.closedHead = h;
+    if (h > 1024 && h * 2 > this.closedKeys.length) {
+      this.closedKeys = this.closedKeys.slice(h);
+      this.closedEntries = this.closedEntries.slice(h);
+      this.closedHead = 0;
     }
   }
 
@@ -158,8 +302,10 @@ export class SessionManager {
   rollback(sessionId: string, subSessionId: bigint | undefined, stored: AccountingSession | undefined): void {
     const key = keyOf(sessionId, subSessionId);
     this.closed.delete(key);
-    if (stored && stored.state === 'open') this.sessions.set(key, stored);
-    else this.sessions.delete(key);
+    if (stored && stored.state === 'open') {
+      stored.data = this.kept(stored) as unknown as AccountingSession['data'];
+      this.sessions.set(key, stored);
+    } else this.sessions.delete(key);
   }
 
   /** After a failed commit when the store cannot even be read: at least do not swallow the retry. */
@@ -183,9 +329,26 @@ export class SessionManager {
   }
 
   private supervisionDeadline(s: AccountingSession, at: Date): Date {
-    const interval = s.interimInterval;
+    return this.deadline(s.interimInterval, at);
+  }
+
+  private deadline(interval: number | undefined, at: Date): Date {
     const secs = interval ? interval * this.settings.supervisionFactor : this.settings.maxInactivity;
-    return new Date(at.getTime() + secs * 1000);
+    return this.shared(new Date(at.getTime() + secs * 1000));
+  }
+
+  /**
+   * One Date object per instant: the sessions opened or updated in the same millisecond (or with the same
+   * Event-Timestamp) share it rather than holding a copy each. Nothing mutates a session's Dates.
+   */
+  private readonly lastDates: Date[] = [];
+  private shared(d: Date): Date {
+    const t = d.getTime();
+    const c = this.lastDates;
+    for (let i = 0; i < c.length; i++) if (c[i]!.getTime() === t) return c[i]!;
+    if (c.length >= 4) c.shift();
+    c.push(d);
+    return d;
   }
 
   /** Applies one ACR. */
@@ -193,19 +356,14 @@ export class SessionManager {
     this.counters.acrs++;
     // `at`: when the CDF received the record (supervision runs on this clock). `t`: when the event happened
     // per the CTF (Event-Timestamp, else `at`); CDR times come from it, so a record's times share one clock.
-    const at = this.now();
-    const t = acr.eventTimestamp ?? at;
+    const at = this.shared(this.now());
+    const t = acr.eventTimestamp === undefined ? at : this.shared(acr.eventTimestamp);
     const key = keyOf(acr.sessionId, acr.subSessionId);
     const s = this.sessions.get(key);
     const interim = this.settings.interimInterval;
     // Acct-Interim-Interval only in the ACA of records that leave a session open (RFC 6733 §9.8.2).
     const keepsOpen = acr.recordType === RecordType.START || acr.recordType === RecordType.INTERIM;
     const out: Outcome = { batch: {}, duplicate: false, anomalies: [], interimInterval: keepsOpen ? interim : undefined };
-    const info = (): Named => {
-      if (!acr.serviceInformation) return {};
-      const j = avpToJson(acr.serviceInformation, this.dict);
-      return namedAvps((j['Service-Information'] ?? j.avps ?? []) as MsgJson);
-    };
 
     if ((!s || s.state !== 'open') && this.closedDuplicate(key, acr.recordNumber, at)) {
       // A copy of a STOP or EVENT already turned into a CDR: answer again, write nothing.
@@ -215,18 +373,18 @@ export class SessionManager {
     }
 
     if (acr.recordType === RecordType.EVENT) {
-      const si = info();
-      const data = this.newData(req, acr, si);
-      const cause = imsCauseCode(si) >= 1 ? Cause.IMS_UNSUCCESSFUL : Cause.IMS_NORMAL;
+      const cur = this.acrJson(req, acr);
+      const data = this.expand(this.newKept(req, acr), cur);
+      const cause = imsCauseCode(cur.si) >= 1 ? Cause.IMS_UNSUCCESSFUL : Cause.IMS_NORMAL;
       const cdr = this.close(data, acr, t, t, cause, [], undefined, acr.retransmitted);
       const prev = this.closed.get(key);
-      this.rememberClosed(key, { max: Math.max(acr.recordNumber, prev?.max ?? -1), missing: prev?.missing ?? [] }, at);
+      this.rememberClosed(key, { max: Math.max(acr.recordNumber, prev?.max ?? -1), missing: (prev?.missing ?? []) as number[] }, at);
       out.batch.cdrs = [cdr];
       return out;
     }
 
     if (s && s.state === 'open') {
-      const d = s.data as unknown as SessionData;
+      const d = s.data as unknown as KeptData;
       const rn = d.recordNumbers;
       // §5.3: the same number again is a duplicate: answer again, change nothing.
       if (acr.recordNumber === s.lastRecordNumber || (acr.recordNumber < rn.max && !rn.missing.includes(acr.recordNumber))) {
@@ -238,19 +396,15 @@ export class SessionManager {
         // START for a session already open: close the old record as incomplete, open a new one (§5.2 impl).
         this.note(out, s, 'startForOpenSession');
         this.count('aCRStopLost');
-        const old = this.close(d, acr, s.openedAt, lastEventTime(s, d), this.causeAbnormal(d, acr), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
-        const fresh = this.open(req, acr, info(), at, ['startForOpenSession']);
+        const old = this.close(this.expand(d), acr, s.openedAt, lastEventTime(s, d), this.causeAbnormal(d, acr), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
+        const fresh = this.open(req, acr, at, ['startForOpenSession']);
         out.batch.cdrs = [old];
         out.batch.sessionUpserts = [fresh];
         return out;
       }
       this.trackNumber(out, s, d, acr.recordNumber);
-      const si = info();
-      d.lastInfo = si;
-      d.rawLast = avpsJson(req, this.dict);
-      d.lastEventTime = t.toISOString();
-      mergeIms(d, si);
-      this.addContainers(d, si);
+      d.lastEventAt = t.getTime();
+      this.absorb(d, acr.serviceInformation);
       s.lastRecordNumber = Math.max(s.lastRecordNumber, acr.recordNumber);
       s.recordType = acr.recordType as AccountingSession['recordType'];
       s.lastSeenAt = at;
@@ -260,13 +414,15 @@ export class SessionManager {
         const anomalies = [...s.anomalies];
         if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
         if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
-        const cdr = this.close(d, acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
+        // The STOP is the last ACR of the record: its JSON form is made here, not kept.
+        const cdr = this.close(this.expand(d, undefined, this.acrJson(req, acr)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
         this.sessions.delete(key);
         this.rememberClosed(key, d.recordNumbers, at);
         out.batch.cdrs = [cdr];
         out.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }];
         return out;
       }
+      d.last = rawBinary(req);
       s.expiresAt = this.supervisionDeadline(s, at);
       const partial = this.partialDue(s, d, t);
       if (partial) {
@@ -279,13 +435,13 @@ export class SessionManager {
 
     // No open session for the key.
     if (acr.recordType === RecordType.START) {
-      const fresh = this.open(req, acr, info(), at, []);
+      const fresh = this.open(req, acr, at, []);
       out.batch.sessionUpserts = [fresh];
       return out;
     }
     if (acr.recordType === RecordType.INTERIM) {
       // §5.2: stateless rule — accept; open a record from this INTERIM with aCRStartLost.
-      const fresh = this.open(req, acr, info(), at, ['aCRStartLost']);
+      const fresh = this.open(req, acr, at, ['aCRStartLost']);
       this.note(out, fresh, 'aCRStartLost');
       out.batch.sessionUpserts = [fresh];
       return out;
@@ -293,9 +449,10 @@ export class SessionManager {
     // STOP without START: a CDR built only from the STOP, aCRStartLost.
     this.count('aCRStartLost');
     out.anomalies.push('aCRStartLost');
-    const data = this.newData(req, acr, info());
+    const kept = this.newKept(req, acr);
+    const data = this.expand(kept, this.acrJson(req, acr));
     const cdr = this.close(data, acr, t, t, Cause.PGW_NORMAL, ['aCRStartLost'], undefined, acr.retransmitted, { byStop: true, stopOnly: true });
-    this.rememberClosed(key, data.recordNumbers, at);
+    this.rememberClosed(key, kept.recordNumbers, at);
     out.batch.cdrs = [cdr];
     return out;
   }
@@ -303,12 +460,13 @@ export class SessionManager {
   private note(out: Outcome, s: AccountingSession, anomaly: string): void {
     this.count(anomaly);
     out.anomalies.push(anomaly);
-    if (!s.anomalies.includes(anomaly)) s.anomalies.push(anomaly);
+    if (!s.anomalies.includes(anomaly)) s.anomalies = [...s.anomalies, anomaly];
   }
 
-  private trackNumber(out: Outcome, s: AccountingSession, d: SessionData, n: number): void {
+  private trackNumber(out: Outcome, s: AccountingSession, d: KeptData, n: number): void {
     const rn = d.recordNumbers;
     if (n > rn.max + 1) {
+      if (rn.missing === NO_MISSING) rn.missing = [];
       for (let i = rn.max + 1; i < n && rn.missing.length < 64; i++) rn.missing.push(i);
       this.note(out, s, 'recordNumberGap');
     } else if (n < rn.max) {
@@ -318,50 +476,115 @@ export class SessionManager {
     rn.max = Math.max(rn.max, n);
   }
 
-  private causeAbnormal(d: SessionData, acr: AcrFields): number {
-    return d.info['PS-Information'] !== undefined || acr.serviceContextId?.startsWith('32251') ? Cause.PGW_ABNORMAL : Cause.IMS_MANAGEMENT;
+  private causeAbnormal(d: KeptData, acr: AcrFields): number {
+    return d.ps || acr.serviceContextId?.startsWith('32251') ? Cause.PGW_ABNORMAL : Cause.IMS_MANAGEMENT;
   }
 
-  private newData(req: Message, acr: AcrFields, si: Named): SessionData {
-    const d: SessionData = {
-      info: si,
-      top: namedAvps(avpsJson(req, this.dict)),
-      containers: [],
-      rawFirst: avpsJson(req, this.dict),
-      recordNumbers: { max: acr.recordNumber, missing: [] },
-      lastEventTime: acr.eventTimestamp?.toISOString(),
-    };
-    this.addContainers(d, si);
+  /** The state a record starts with, from the ACR that opens it. */
+  private newKept(req: Message, acr: AcrFields): KeptData {
+    const si = acr.serviceInformation;
+    const d = new KeptData(rawBinary(req), acr.recordNumber, acr.eventTimestamp?.getTime());
+    if (child(si, AVP_PS_INFORMATION)) d.ps = true;
+    this.absorb(d, si);
     return d;
   }
 
-  private open(req: Message, acr: AcrFields, si: Named, at: Date, anomalies: string[]): AccountingSession {
-    const d = this.newData(req, acr, si);
+  /**
+   * Takes from one ACR's Service-Information what the record accumulates across ACRs: new P-GW service
+   * data containers (§5.2) and the latest Inter-Operator-Identifiers (§6.2). Only those AVPs are put in
+   * the JSON form.
+   */
+  private absorb(d: KeptData, si: Avp | undefined): void {
+    if (!si) return;
+    const ims = child(si, AVP_IMS_INFORMATION);
+    if (ims?.avps) {
+      const iois = ims.avps.filter((a) => a.code === AVP_INTER_OPERATOR_IDENTIFIER && a.vendorId === TGPP);
+      if (iois.length) {
+        const named = namedAvps(iois.map((a) => avpToJson(a, this.dict)))['Inter-Operator-Identifier'];
+        if (named) d.iois = named;
+      }
+    }
+    const ps = child(si, AVP_PS_INFORMATION);
+    if (ps) this.addContainers(d, namedAvps([avpToJson(ps, this.dict)])['PS-Information']?.[0] as Named | undefined);
+  }
+
+  /** An ACR in the JSON form (rawAvps) and its Service-Information by name (for the CDR fields). */
+  private acrJson(req: Message, acr: AcrFields): AcrJson {
+    const json = req.avps.map((a) => avpToJson(a, this.dict));
+    const i = acr.serviceInformation ? req.avps.lastIndexOf(acr.serviceInformation) : -1;
+    return { json, si: siNamed(json, i) };
+  }
+
+  /** Decodes a kept ACR. */
+  private decodeKept(bin: string): AcrJson {
+    const m = decodeMessage(Buffer.from(bin, 'latin1'), this.dict.resolve);
+    const json = m.avps.map((a) => avpToJson(a, this.dict));
+    let i = -1;
+    for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) i = k;
+    return { json, si: siNamed(json, i) };
+  }
+
+  /**
+   * What the CDR builder reads, made from the kept ACRs when a CDR is written. `first` / `last`: the ACR
+   * in hand, already in the JSON form (an EVENT or STOP), instead of decoding a kept one.
+   */
+  private expand(d: KeptData, first?: AcrJson, last?: AcrJson): SessionData {
+    const f = first ?? this.decodeKept(d.first);
+    const l = last ?? (d.last ? this.decodeKept(d.last) : undefined);
+    return {
+      info: f.si,
+      top: namedAvps(f.json),
+      lastInfo: l?.si,
+      containers: d.containers,
+      rawFirst: f.json,
+      rawLast: l?.json,
+      recordNumbers: d.recordNumbers,
+      lastEventTime: d.lastEventAt === undefined ? undefined : new Date(d.lastEventAt).toISOString(),
+      imsLatest: d.iois ? { 'Inter-Operator-Identifier': d.iois } : undefined,
+    };
+  }
+
+  private open(req: Message, acr: AcrFields, at: Date, anomalies: string[]): AccountingSession {
+    const d = this.newKept(req, acr);
+    const sessionId = own(acr.sessionId);
+    const interimInterval = this.settings.interimInterval ?? acr.interimInterval;
+    // Every property in the literal (expiresAt too), so the object keeps them all in one allocation.
     const s: AccountingSession = {
-      sessionId: acr.sessionId,
+      sessionId,
       subSessionId: acr.subSessionId,
-      originHost: acr.originHost,
-      originRealm: acr.originRealm,
+      originHost: this.intern(acr.originHost),
+      originRealm: this.intern(acr.originRealm),
       state: 'open',
       recordType: acr.recordType as AccountingSession['recordType'],
       lastRecordNumber: acr.recordNumber,
-      openedAt: acr.eventTimestamp ?? at,
+      openedAt: acr.eventTimestamp === undefined ? at : this.shared(acr.eventTimestamp),
       lastSeenAt: at,
-      interimInterval: this.settings.interimInterval ?? acr.interimInterval,
-      serviceContextId: acr.serviceContextId,
+      expiresAt: this.deadline(interimInterval, at),
+      interimInterval,
+      serviceContextId: acr.serviceContextId === undefined ? undefined : this.intern(acr.serviceContextId),
       partialSequence: 0,
       counters: { acrs: 1n },
-      anomalies: [...anomalies],
+      anomalies: anomalies.length ? [...anomalies] : (NO_ANOMALIES as string[]),
       data: d as unknown as AccountingSession['data'],
     };
-    s.expiresAt = this.supervisionDeadline(s, at);
-    this.sessions.set(keyOf(s.sessionId, s.subSessionId), s);
+    this.sessions.set(keyOf(sessionId, s.subSessionId), s);
     return s;
   }
 
-  private addContainers(d: SessionData, si: Named): void {
-    const ps = si['PS-Information']?.[0] as Named | undefined;
+  /** Origin-Host, Origin-Realm and Service-Context-Id repeat across sessions: one copy of each is kept. */
+  private readonly interned = new Map<string, string>();
+  private intern(s: string): string {
+    let v = this.interned.get(s);
+    if (v === undefined) {
+      v = own(s);
+      if (this.interned.size < 10_000) this.interned.set(v, v);
+    }
+    return v;
+  }
+
+  private addContainers(d: KeptData, ps: Named | undefined): void {
     if (!ps) return;
+    if (d.containers === NO_CONTAINERS) d.containers = [];
     const seen = new Set(d.containers.map((c) => String(c.__key)));
     for (const c of ps['Service-Data-Container'] ?? []) {
       const k = containerKey(c as Named);
@@ -372,7 +595,7 @@ export class SessionManager {
   }
 
   /** §5.4: whether this INTERIM (event time `at`) closes a partial record; returns it. */
-  private partialDue(s: AccountingSession, d: SessionData, at: Date): Cdr | undefined {
+  private partialDue(s: AccountingSession, d: KeptData, at: Date): Cdr | undefined {
     const st = this.settings;
     // IMS records have no containers: only the time limit applies, with the IMS cause timeLimit (3).
     const pgw = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields) === Cause.PGW_ABNORMAL;
@@ -387,12 +610,12 @@ export class SessionManager {
     }
     if (cause === undefined) return undefined;
     s.partialSequence++;
-    const cdr = this.close(d, { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
+    const cdr = this.close(this.expand(d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
     cdr.recordSequenceNumber = s.partialSequence;
     cdr.fields.recordSequenceNumber = s.partialSequence;
     // The next partial record continues the session from here.
     s.openedAt = at;
-    d.containers = [];
+    d.containers = NO_CONTAINERS as JsonObject[];
     return cdr;
   }
 
@@ -438,10 +661,10 @@ export class SessionManager {
     const deletes: { sessionId: string; subSessionId?: bigint }[] = [];
     for (const [key, s] of this.sessions) {
       if (!s.expiresAt || s.expiresAt.getTime() > at.getTime()) continue;
-      const d = s.data as unknown as SessionData;
+      const d = s.data as unknown as KeptData;
       const cause = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields);
       // §5.5: recordClosureTime = time of the last ACR received (its Event-Timestamp, on the CDR's clock).
-      cdrs.push(this.close(d, { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost'], s));
+      cdrs.push(this.close(this.expand(d), { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost'], s));
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
       this.sessions.delete(key);
       this.rememberClosed(key, d.recordNumbers, at);
@@ -453,10 +676,20 @@ export class SessionManager {
 }
 
 /** When the last ACR of the session happened: its Event-Timestamp, else when it was received. */
-function lastEventTime(s: AccountingSession, d: SessionData): Date {
-  return d.lastEventTime ? new Date(d.lastEventTime) : s.lastSeenAt;
+function lastEventTime(s: AccountingSession, d: KeptData): Date {
+  return d.lastEventAt !== undefined ? new Date(d.lastEventAt) : s.lastSeenAt;
 }
 
-function avpsJson(req: Message, dict: Dictionary): MsgJson {
-  return req.avps.map((a) => avpToJson(a, dict));
+/** The ACR's bytes, one latin1 character per octet (encoded again only for a message that was built). */
+function rawBinary(req: Message): string {
+  const raw = req.raw ?? encodeMessage(req);
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+}
+
+/** The Service-Information at `i` of a JSON AVP list, by name ({} when there is none). */
+function siNamed(json: MsgJson, i: number): Named {
+  if (i < 0 || !Array.isArray(json)) return {};
+  const j = json[i] as { [k: string]: MsgJson } | undefined;
+  if (!j) return {};
+  return namedAvps((j['Service-Information'] ?? j.avps ?? []) as MsgJson);
 }

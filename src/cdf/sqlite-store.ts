@@ -134,15 +134,16 @@ function sqlValue(v: ColumnValue): string | number | null {
   return v instanceof Date ? v.getTime() : v;
 }
 
-function sqlRow(row: Record<string, ColumnValue>): Record<string, string | number | null> {
-  const out: Record<string, string | number | null> = {};
-  for (const k in row) out[k] = sqlValue(row[k]!);
+/** A row's values in `columns` order, for positional binding (cheaper than binding by name). */
+function sqlValues(row: Record<string, ColumnValue>, columns: readonly string[]): (string | number | null)[] {
+  const out = new Array<string | number | null>(columns.length);
+  for (let i = 0; i < columns.length; i++) out[i] = sqlValue(row[columns[i]!]!);
   return out;
 }
 
 const SESSION_UPSERT = `
   INSERT INTO sessions (${SESSION_COLUMNS.join(', ')})
-  VALUES (${SESSION_COLUMNS.map((c) => `@${c}`).join(', ')})
+  VALUES (${SESSION_COLUMNS.map(() => '?').join(', ')})
   ON CONFLICT (session_id, sub_session_id) DO UPDATE SET
   ${SESSION_COLUMNS.slice(2)
     .map((c) => `${c} = excluded.${c}`)
@@ -150,7 +151,7 @@ const SESSION_UPSERT = `
 
 const CDR_INSERT = `
   INSERT INTO cdrs (${CDR_COLUMNS.join(', ')})
-  VALUES (${CDR_COLUMNS.map((c) => `@${c}`).join(', ')})`;
+  VALUES (${CDR_COLUMNS.map(() => '?').join(', ')})`;
 
 export class SqliteStore implements CdrStore {
   readonly backend = 'sqlite' as const;
@@ -183,6 +184,10 @@ export class SqliteStore implements CdrStore {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.#synchronous}`);
       db.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+      // Checkpoint every ~40 MB of WAL instead of every 4 MB: a page the CDF rewrites often (its session
+      // rows, the tails of the CDR indexes) is copied into the database once per checkpoint, not once per
+      // few commits. Readers are unaffected; the WAL file is reset after each checkpoint.
+      db.pragma('wal_autocheckpoint = 10000');
       migrate(db);
     } catch (e) {
       db?.close();
@@ -194,8 +199,8 @@ export class SqliteStore implements CdrStore {
     const insert = db.prepare(CDR_INSERT);
     this.#apply = db.transaction((b: PreparedBatch) => {
       for (const k of b.deletes) del.run(k.sessionId, subKey(k.subSessionId));
-      for (const r of b.upserts) upsert.run(sqlRow(r));
-      for (const r of b.cdrs) insert.run(sqlRow(r));
+      for (const r of b.upserts) upsert.run(sqlValues(r, SESSION_COLUMNS));
+      for (const r of b.cdrs) insert.run(sqlValues(r, CDR_COLUMNS));
     }).immediate;
   }
 

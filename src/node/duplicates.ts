@@ -21,6 +21,15 @@ interface Entry {
 
 export class DuplicateCache {
   private readonly map = new Map<string, Entry>();
+  /**
+   * Every remembered (key, entry), oldest first, read from `head`. Eviction walks this, not the Map: V8
+   * keeps a deleted Map entry as a hole at the front until the table is rebuilt, so a walk from the Map's
+   * start skips every entry evicted since then — tens of thousands on each request of a busy server.
+   * An item whose key was remembered again (or dropped by lookup) no longer matches the Map and is skipped.
+   */
+  private keys: string[] = [];
+  private entries: Entry[] = [];
+  private head = 0;
   readonly windowMs: number;
   readonly maxEntries: number;
   private readonly now: () => number;
@@ -51,16 +60,31 @@ export class DuplicateCache {
   /** Records the (future) answer of an original request. */
   remember(key: string, answer: Buffer | Promise<Buffer | undefined>): void {
     const now = this.now();
-    this.map.delete(key);
-    this.map.set(key, { at: now, answer });
+    const entry: Entry = { at: now, answer };
+    this.map.set(key, entry);
+    this.keys.push(key);
+    this.entries.push(entry);
     this.evict(now);
   }
 
   private evict(now: number): void {
-    // Map iteration order is insertion order: the oldest entries come first.
-    for (const [k, e] of this.map) {
-      if (this.map.size > this.maxEntries || now - e.at > this.windowMs) this.map.delete(k);
-      else break;
+    // The oldest entries come first.
+    let h = this.head;
+    while (h < this.keys.length) {
+      const k = this.keys[h]!;
+      const e = this.entries[h]!;
+      if (this.map.get(k) === e) {
+        if (this.map.size > this.maxEntries || now - e.at > this.windowMs) this.map.delete(k);
+        else break;
+      }
+      h++;
+    }
+    this.head = h;
+    // Drop the consumed part now and then (amortised O(1) per entry).
+    if (h > 1024 && h * 2 > this.keys.length) {
+      this.keys = this.keys.slice(h);
+      this.entries = this.entries.slice(h);
+      this.head = 0;
     }
   }
 
