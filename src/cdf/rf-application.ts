@@ -46,6 +46,7 @@ export class RfApplication {
   /** Loads open sessions from the store (resume after restart) and starts supervision. */
   async start(): Promise<void> {
     for await (const s of this.opts.store.loadOpenSessions()) this.sessions.restore(s);
+    await this.restoreClosedKeys();
     this.sessions.addSequenceBlock(await this.opts.store.allocateSequence(SEQUENCE, this.sequenceBlock), this.sequenceBlock);
     const tick = this.opts.supervisionTickMs ?? 1000;
     this.timer = setInterval(() => {
@@ -56,6 +57,22 @@ export class RfApplication {
       }
     }, tick);
     this.timer.unref();
+  }
+
+  /**
+   * Duplicate keys of recently closed sessions live in memory; after a restart they are rebuilt from the
+   * final CDRs written within the window (their last ACR's Accounting-Record-Number).
+   */
+  private async restoreClosedKeys(): Promise<void> {
+    const windowS = this.sessions.settings.closedKeyWindow;
+    const since = new Date(Date.now() - windowS * 1000);
+    for await (const cdr of this.opts.store.exportCdrs({ since })) {
+      const raw = cdr.rawAvps as { first?: unknown; last?: unknown } | null;
+      const n = recordNumberIn(raw?.last) ?? recordNumberIn(raw?.first);
+      if (n === undefined) continue;
+      // Partial CDRs of a session still open are skipped by restoreClosed; the highest number wins.
+      this.sessions.restoreClosed(cdr.sessionId, cdr.subSessionId, n, cdr.createdAt);
+    }
   }
 
   /** Stops supervision and waits for every submitted batch to commit (the store stays open). */
@@ -144,4 +161,16 @@ export class RfApplication {
     }
     this.sessions.rollback(acr.sessionId, acr.subSessionId, stored);
   }
+}
+
+/** The Accounting-Record-Number in an ACR's JSON form (a list of {Name: value}). */
+function recordNumberIn(avps: unknown): number | undefined {
+  if (!Array.isArray(avps)) return undefined;
+  for (const a of avps) {
+    if (a && typeof a === 'object' && 'Accounting-Record-Number' in a) {
+      const v = (a as Record<string, unknown>)['Accounting-Record-Number'];
+      if (typeof v === 'number') return v;
+    }
+  }
+  return undefined;
 }

@@ -308,6 +308,19 @@ export class SessionManager {
     } else this.sessions.delete(key);
   }
 
+  /**
+   * After a restart: the keys of sessions closed within the duplicate window, read back from their CDRs,
+   * so a STOP stored before the crash but never acknowledged, sent again with the T flag, is a duplicate
+   * (RFC 6733 §9.6; accounting-rf.md §1.6) and not a second CDR. Keys of sessions still open are skipped.
+   */
+  restoreClosed(sessionId: string, subSessionId: bigint | undefined, maxRecordNumber: number, closedAt: Date): void {
+    const key = keyOf(sessionId, subSessionId);
+    if (this.sessions.has(key)) return;
+    const prev = this.closed.get(key);
+    if (prev && prev.max >= maxRecordNumber) return;
+    this.rememberClosed(key, { max: maxRecordNumber, missing: [] }, closedAt);
+  }
+
   /** After a failed commit when the store cannot even be read: at least do not swallow the retry. */
   forgetClosed(sessionId: string, subSessionId: bigint | undefined): void {
     this.closed.delete(keyOf(sessionId, subSessionId));

@@ -16,8 +16,8 @@
  *    aCRStartLost, no gap;
  *  - a session whose last request got no answer is in one consistent state (open xor closed by a CDR),
  *    and its unanswered record (START, INTERIM, or a STOP not stored), sent again with the T flag
- *    (RFC 6733 §3), continues it normally. A STOP stored but unanswered is not sent again here: the CDF
- *    would take it for a new record (the todo test at the end of this file).
+ *    (RFC 6733 §3), continues it normally. A STOP stored but unanswered is not sent again here: the
+ *    last test of this file covers that case on its own.
  * Bounded: a few hundred sessions, each request times out, the whole test well under 30 s of traffic.
  */
 import assert from 'node:assert/strict';
@@ -277,7 +277,7 @@ test(
               ],
             };
           }),
-          // (A STOP stored but unanswered is left alone here: see the todo test below.)
+          // (A STOP stored but unanswered is left alone here: the last test covers it.)
           ...inDoubt
             .filter((s) => !(s.unanswered === 2 && !openRows.has(s.id)))
             .map((s) => ({
@@ -327,16 +327,13 @@ test(
 );
 
 /**
- * Known gap (reported with issue 4): the keys of closed sessions, which make a second copy of a STOP a
- * duplicate (RFC 6733 §9.6; accounting-rf.md §1.6, §5.2 "keep the duplicate key for the dedup window"),
- * live only in memory. A CTF that got no ACA for its STOP because the CDF died after the commit resends
- * it with the T flag (RFC 6733 §3) to the restarted CDF, which no longer knows the session: it writes a
- * second CDR, built from the STOP alone with aCRStartLost. Marked todo until the CDF keeps those keys
- * across a restart (or looks a T-flagged record up in the store); then drop the todo.
+ * The keys of closed sessions make a second copy of a STOP a duplicate (RFC 6733 §9.6; accounting-rf.md
+ * §1.6, §5.2 "keep the duplicate key for the dedup window"). A CTF that got no ACA for its STOP because
+ * the CDF died after the commit resends it with the T flag (RFC 6733 §3) to the restarted CDF, which
+ * rebuilds those keys from the CDRs of the window: it answers again and writes no second CDR.
  */
 test(
   'a STOP stored before a restart and sent again with the T flag is a duplicate, not a second CDR',
-  { todo: 'closed-session duplicate keys are not kept across a CDF restart' },
   async () => {
     const dir = makeTempDir('crash-dup');
     const path = join(dir, 'cdf.db');
