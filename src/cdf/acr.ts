@@ -5,6 +5,7 @@
 import type { Avp, Message } from '../codec/types.js';
 import { FLAG_T } from '../codec/types.js';
 import { Code } from '../dictionary/codes.js';
+import { avpText, avpUnsigned32 } from '../codec/raw-values.js';
 
 export const RecordType = { EVENT: 1, START: 2, INTERIM: 3, STOP: 4 } as const;
 
@@ -28,15 +29,8 @@ export interface AcrFields {
   serviceInformation?: Avp;
 }
 
-function text(a: Avp): string {
-  return typeof a.value === 'string' ? a.value : Buffer.from(a.data ?? []).toString('utf8');
-}
-
-function num(a: Avp): number {
-  if (typeof a.value === 'number') return a.value;
-  const d = a.data;
-  return d && d.length === 4 ? ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 : NaN;
-}
+const text = avpText;
+const num = (a: Avp): number => avpUnsigned32(a) ?? NaN;
 
 export function readAcr(m: Message): AcrFields {
   const f: AcrFields = {

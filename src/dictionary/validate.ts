@@ -18,6 +18,7 @@
  * is then checked with numeric lookups and one small counter array per grouped level. Names are only
  * touched to build the error's path.
  */
+import { avpKey } from '../codec/avp.js';
 import { minimumDataSize } from '../codec/data-types.js';
 import { DiameterError, type ErrorCodeName } from '../codec/errors.js';
 import { AVP_M, AVP_V, FLAG_E, FLAG_R, type Avp, type Message } from '../codec/types.js';
@@ -458,5 +459,5 @@ function enumeratedValue(a: Avp): number | undefined {
 }
 
 function label(a: Avp): string {
-  return a.vendorId ? `${a.code}:${a.vendorId}` : `${a.code}`;
+  return avpKey(a.code, a.vendorId);
 }

@@ -6,14 +6,13 @@
  */
 import type { DiameterError } from '../codec/errors.js';
 import { FLAG_E, FLAG_P, type Avp, type Message } from '../codec/types.js';
+import { findAvp } from '../dictionary/accessors.js';
 import { Code } from '../dictionary/codes.js';
 import { utf8Avp, type IdentityAvps } from './identity.js';
 
 /** A request's Session-Id AVP (top level), if any: echoed as its raw bytes. */
 export function sessionIdAvp(req: Message): Avp | undefined {
-  const a = req.avps;
-  for (let i = 0; i < a.length; i++) if (a[i]!.code === Code.SESSION_ID && a[i]!.vendorId === 0) return a[i];
-  return undefined;
+  return findAvp(req.avps, Code.SESSION_ID);
 }
 
 function proxyInfos(req: Message): Avp[] {

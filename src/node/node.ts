@@ -9,6 +9,8 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { DiameterError } from '../codec/errors.js';
 import { encodeMessage } from '../codec/message.js';
+import { avpText } from '../codec/raw-values.js';
+import { findAvp } from '../dictionary/accessors.js';
 import { FLAG_E, FLAG_R, FLAG_T, type Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { App, Cmd, Code, DisconnectCause } from '../dictionary/codes.js';
@@ -432,13 +434,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
 }
 
 function utf8Of(m: Message, code: number): string | undefined {
-  for (const a of m.avps) {
-    if (a.code === code && a.vendorId === 0) {
-      if (typeof a.value === 'string') return a.value;
-      return a.data ? Buffer.from(a.data).toString('utf8') : undefined;
-    }
-  }
-  return undefined;
+  const a = findAvp(m.avps, code);
+  return a && avpText(a);
 }
 
 function originHostOf(m: Message): string | undefined {

@@ -4,6 +4,7 @@
  * or inside Vendor-Specific-Application-Id; 0xffffffff (relay) is common with everything.
  */
 import { AVP_M, type Avp, type Message } from '../codec/types.js';
+import { avpText, avpUnsigned32 } from '../codec/raw-values.js';
 import { App, Code } from '../dictionary/codes.js';
 import { u32Avp, utf8Avp, type IdentityAvps } from '../node/identity.js';
 
@@ -29,16 +30,8 @@ export interface PeerCapabilities {
   inbandSecurity: number[];
 }
 
-function str(a: Avp): string {
-  if (typeof a.value === 'string') return a.value;
-  return Buffer.from(a.data ?? new Uint8Array(0)).toString('utf8');
-}
-
-function u32(a: Avp): number {
-  if (typeof a.value === 'number') return a.value;
-  const d = a.data;
-  return d && d.length === 4 ? ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0 : 0;
-}
+const str = avpText;
+const u32 = (a: Avp): number => avpUnsigned32(a) ?? 0;
 
 function addr(a: Avp): string {
   if (typeof a.value === 'string') return a.value;
