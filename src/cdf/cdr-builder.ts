@@ -144,26 +144,62 @@ export function containerKey(c: Named): string {
   return `${String(one(c['Local-Sequence-Number']) ?? '')}|${String(one(c['Change-Time']) ?? '')}|${String(one(c['Rating-Group']) ?? '')}`;
 }
 
+/** TS 32.298 field ← AVP name: the first value of the AVP, when present, copied as is. */
+type FieldMap = readonly (readonly [field: string, avp: string])[];
+
+function copyFields(out: JsonObject, src: Named, map: FieldMap): void {
+  for (const [field, avp] of map) {
+    const x = one(src[avp]);
+    if (x !== undefined) out[field] = x as JsonValue;
+  }
+}
+
+/** ChangeOfServiceCondition (accounting-rf.md §6.3, listOfServiceData) before serviceConditionChange … */
+const CONTAINER_HEAD: FieldMap = [
+  ['ratingGroup', 'Rating-Group'],
+  ['chargingRuleBaseName', 'Charging-Rule-Base-Name'],
+  ['localSequenceNumber', 'Local-Sequence-Number'],
+  ['timeOfFirstUsage', 'Time-First-Usage'],
+  ['timeOfLastUsage', 'Time-Last-Usage'],
+  ['timeUsage', 'Time-Usage'],
+];
+/** … and after it. */
+const CONTAINER_TAIL: FieldMap = [
+  ['datavolumeFBCUplink', 'Accounting-Input-Octets'],
+  ['datavolumeFBCDownlink', 'Accounting-Output-Octets'],
+  ['timeOfReport', 'Change-Time'],
+  ['serviceIdentifier', 'Service-Identifier'],
+  ['servingNodeAddress', 'SGSN-Address'],
+];
+
 export function mapContainer(c: Named): JsonObject {
   const m: JsonObject = {};
-  const put = (k: string, v: NamedValue[] | undefined) => {
-    const x = one(v);
-    if (x !== undefined) m[k] = x as JsonValue;
-  };
-  put('ratingGroup', c['Rating-Group']);
-  put('chargingRuleBaseName', c['Charging-Rule-Base-Name']);
-  put('localSequenceNumber', c['Local-Sequence-Number']);
-  put('timeOfFirstUsage', c['Time-First-Usage']);
-  put('timeOfLastUsage', c['Time-Last-Usage']);
-  put('timeUsage', c['Time-Usage']);
+  copyFields(m, c, CONTAINER_HEAD);
   if (c['Change-Condition'] !== undefined) m.serviceConditionChange = all(c['Change-Condition']) as JsonValue;
-  put('datavolumeFBCUplink', c['Accounting-Input-Octets']);
-  put('datavolumeFBCDownlink', c['Accounting-Output-Octets']);
-  put('timeOfReport', c['Change-Time']);
-  put('serviceIdentifier', c['Service-Identifier']);
-  put('servingNodeAddress', c['SGSN-Address']);
+  copyFields(m, c, CONTAINER_TAIL);
   return m;
 }
+
+/** PGWRecord fields from PS-Information (accounting-rf.md §6.3), before rATType … */
+const PGW_HEAD: FieldMap = [
+  ['chargingID', '3GPP-Charging-Id'],
+  ['p-GWAddress', 'GGSN-Address'],
+  ['servingNodeAddress', 'SGSN-Address'],
+  ['accessPointNameNI', 'Called-Station-Id'],
+  ['pdpPDNType', '3GPP-PDP-Type'],
+  ['servedPDPPDNAddress', 'PDP-Address'],
+  ['nodeID', 'Node-Id'],
+  ['chargingCharacteristics', '3GPP-Charging-Characteristics'],
+];
+/** … and after it. */
+const PGW_TAIL: FieldMap = [
+  ['servingNodeType', 'Serving-Node-Type'],
+  ['p-GWPLMNIdentifier', '3GPP-GGSN-MCC-MNC'],
+  ['servingNodePLMNIdentifier', '3GPP-SGSN-MCC-MNC'],
+  ['startTime', 'Start-Time'],
+  ['stopTime', 'Stop-Time'],
+  ['userLocationInformation', '3GPP-User-Location-Info'],
+];
 
 export interface CloseInfo {
   id: string;
@@ -232,26 +268,10 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
   } else if (kind === 'pgw') {
     recordType = 85;
     const ps = { ...obj(info['PS-Information']), ...obj(d.lastInfo?.['PS-Information']) };
-    const put = (k: string, v: NamedValue[] | undefined) => {
-      const x = one(v);
-      if (x !== undefined) fields[k] = x as JsonValue;
-    };
-    put('chargingID', ps['3GPP-Charging-Id']);
-    put('p-GWAddress', ps['GGSN-Address']);
-    put('servingNodeAddress', ps['SGSN-Address']);
-    put('accessPointNameNI', ps['Called-Station-Id']);
-    put('pdpPDNType', ps['3GPP-PDP-Type']);
-    put('servedPDPPDNAddress', ps['PDP-Address']);
-    put('nodeID', ps['Node-Id']);
-    put('chargingCharacteristics', ps['3GPP-Charging-Characteristics']);
+    copyFields(fields, ps, PGW_HEAD);
     const rat = ratType(ps['3GPP-RAT-Type']);
     if (rat !== undefined) fields.rATType = rat;
-    put('servingNodeType', ps['Serving-Node-Type']);
-    put('p-GWPLMNIdentifier', ps['3GPP-GGSN-MCC-MNC']);
-    put('servingNodePLMNIdentifier', ps['3GPP-SGSN-MCC-MNC']);
-    put('startTime', ps['Start-Time']);
-    put('stopTime', ps['Stop-Time']);
-    put('userLocationInformation', ps['3GPP-User-Location-Info']);
+    copyFields(fields, ps, PGW_TAIL);
     const subs = subscriptionIds(info, d.top);
     const imsi = subs.find((s) => s.type === 1);
     const msisdn = subs.find((s) => s.type === 0);
