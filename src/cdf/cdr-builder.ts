@@ -4,7 +4,10 @@
  * generic record for any other service. Mapped fields carry the TS 32.298 ASN.1 names; the raw ACR AVPs
  * are kept beside them in the JSON form. docs/cdr.md lists every field and the AVP it comes from.
  */
-import type { JsonValue as MsgJson } from '../dictionary/message-format.js';
+import type { Avp } from '../codec/types.js';
+import type { Dictionary } from '../dictionary/dictionary.js';
+import { avpJsonValue, type JsonValue as MsgJson } from '../dictionary/message-format.js';
+import { JsonText } from './json-text.js';
 import type { Cdr, CdrKind, JsonObject, JsonValue, SubscriptionIdEntry } from './store.js';
 
 /** The JSON AVP list [{Name: value}, …] as an object: name → every value, in order (Grouped → Named). */
@@ -30,6 +33,17 @@ export function namedAvps(list: MsgJson): Named {
     }
     const grouped = Array.isArray(value) && value.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x));
     (out[name] ??= []).push(grouped ? namedAvps(value) : value);
+  }
+  return out;
+}
+
+/** The same as `namedAvps(avps.map((a) => avpToJson(a, dict)))`, made from the decoded AVPs directly. */
+export function namedFromAvps(avps: readonly Avp[], dict: Dictionary): Named {
+  const out: Named = {};
+  for (let i = 0; i < avps.length; i++) {
+    const a = avps[i]!;
+    const j = avpJsonValue(a, dict);
+    (out[j.name] ??= []).push(j.grouped ? namedFromAvps(a.avps!, dict) : (j.value as MsgJson));
   }
   return out;
 }
@@ -98,9 +112,12 @@ export interface SessionData {
   lastInfo?: Named;
   /** P-GW service data containers, in arrival order, de-duplicated. */
   containers: JsonObject[];
-  /** Raw ACR AVPs (JSON form) of the first and the last ACR. */
-  rawFirst: MsgJson;
-  rawLast?: MsgJson;
+  /**
+   * Raw ACR AVPs (JSON form) of the first and the last ACR: as text (avpsToJsonText) when the CDF built
+   * them, as a value when read from a store written by an older diamkit.
+   */
+  rawFirst: MsgJson | JsonText;
+  rawLast?: MsgJson | JsonText;
   recordNumbers: { max: number; missing: number[] };
   /** ISO time of the last ACR applied (its Event-Timestamp, else when it was received). */
   lastEventTime?: string;
@@ -308,7 +325,17 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
     originRealm: c.originRealm,
     anomalies: c.anomalies,
     fields,
-    rawAvps: { first: d.rawFirst as JsonValue, last: (d.rawLast ?? null) as JsonValue },
+    rawAvps: rawAvpsOf(d),
     createdAt: new Date(),
   };
+}
+
+/** The CDR's raw AVPs: {first: [...], last: [...] | null}, as one JSON text when both parts are text. */
+function rawAvpsOf(d: SessionData): JsonValue | JsonText {
+  const { rawFirst: f, rawLast: l } = d;
+  if (f instanceof JsonText && (l === undefined || l instanceof JsonText)) {
+    return new JsonText(`{"first":${f.text},"last":${l === undefined ? 'null' : l.text}}`);
+  }
+  const value = (v: MsgJson | JsonText | undefined): JsonValue => (v instanceof JsonText ? (v.toJSON() as JsonValue) : ((v ?? null) as JsonValue));
+  return { first: value(f), last: value(l) };
 }

@@ -12,9 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { decodeMessage, encodeMessage } from '../codec/message.js';
 import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
-import { avpFromJson, avpToJson, type JsonValue as MsgJson } from '../dictionary/message-format.js';
+import { avpFromJson, avpsToJsonText, type JsonValue as MsgJson } from '../dictionary/message-format.js';
 import { RecordType, type AcrFields } from './acr.js';
-import { buildCdr, containerKey, imsCauseCode, mapContainer, namedAvps, type Named, type NamedValue, type SessionData } from './cdr-builder.js';
+import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type NamedValue, type SessionData } from './cdr-builder.js';
+import { JsonText } from './json-text.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
 
 export interface CdfSettings {
@@ -173,9 +174,9 @@ function base64ToBin(b64: string): string {
   return Buffer.from(b64, 'base64').toString('latin1');
 }
 
-/** One decoded ACR in the JSON form: the AVP list and its Service-Information by name. */
+/** One decoded ACR a CDR is built from: its AVPs and its Service-Information by name. */
 interface AcrJson {
-  json: MsgJson;
+  avps: Avp[];
   si: Named;
 }
 
@@ -226,7 +227,8 @@ export class SessionManager {
     if (d instanceof KeptData) return d;
     if ((d as { v?: number }).v === 2) return KeptData.fromJSON(d as { [k: string]: unknown });
     const old = d as SessionData;
-    const bytes = (list: MsgJson | undefined) => {
+    // A stored SessionData holds its raw AVPs as values (JSON text came later).
+    const bytes = (list: MsgJson | JsonText | undefined) => {
       const avps = (Array.isArray(list) ? list : []).map((j, i) => avpFromJson(j as never, this.dict, `avps[${i}]`));
       return encodeMessage({ version: 1, flags: 0x80, commandCode: 271, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps }).toString('latin1');
     };
@@ -513,28 +515,30 @@ export class SessionManager {
     if (ims?.avps) {
       const iois = ims.avps.filter((a) => a.code === AVP_INTER_OPERATOR_IDENTIFIER && a.vendorId === TGPP);
       if (iois.length) {
-        const named = namedAvps(iois.map((a) => avpToJson(a, this.dict)))['Inter-Operator-Identifier'];
+        const named = namedFromAvps(iois, this.dict)['Inter-Operator-Identifier'];
         if (named) d.iois = named;
       }
     }
     const ps = child(si, AVP_PS_INFORMATION);
-    if (ps) this.addContainers(d, namedAvps([avpToJson(ps, this.dict)])['PS-Information']?.[0] as Named | undefined);
+    if (ps) this.addContainers(d, namedFromAvps([ps], this.dict)['PS-Information']?.[0] as Named | undefined);
   }
 
-  /** An ACR in the JSON form (rawAvps) and its Service-Information by name (for the CDR fields). */
+  /** An ACR and its Service-Information by name (for the CDR fields). */
   private acrJson(req: Message, acr: AcrFields): AcrJson {
-    const json = req.avps.map((a) => avpToJson(a, this.dict));
-    const i = acr.serviceInformation ? req.avps.lastIndexOf(acr.serviceInformation) : -1;
-    return { json, si: siNamed(json, i) };
+    return { avps: req.avps, si: this.siNamed(acr.serviceInformation) };
   }
 
   /** Decodes a kept ACR. */
   private decodeKept(bin: string): AcrJson {
     const m = decodeMessage(Buffer.from(bin, 'latin1'), this.dict.resolve);
-    const json = m.avps.map((a) => avpToJson(a, this.dict));
-    let i = -1;
-    for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) i = k;
-    return { json, si: siNamed(json, i) };
+    let si: Avp | undefined;
+    for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) si = m.avps[k];
+    return { avps: m.avps, si: this.siNamed(si) };
+  }
+
+  /** The children of a Service-Information AVP by name ({} when there is none). */
+  private siNamed(si: Avp | undefined): Named {
+    return si?.avps ? namedFromAvps(si.avps, this.dict) : {};
   }
 
   /**
@@ -546,11 +550,12 @@ export class SessionManager {
     const l = last ?? (d.last ? this.decodeKept(d.last) : undefined);
     return {
       info: f.si,
-      top: namedAvps(f.json),
+      top: namedFromAvps(f.avps, this.dict),
       lastInfo: l?.si,
       containers: d.containers,
-      rawFirst: f.json,
-      rawLast: l?.json,
+      // The JSON form of the raw AVPs, written as text: the largest part of a CDR row.
+      rawFirst: new JsonText(avpsToJsonText(f.avps, this.dict)),
+      rawLast: l && new JsonText(avpsToJsonText(l.avps, this.dict)),
       recordNumbers: d.recordNumbers,
       lastEventTime: d.lastEventAt === undefined ? undefined : new Date(d.lastEventAt).toISOString(),
       imsLatest: d.iois ? { 'Inter-Operator-Identifier': d.iois } : undefined,
@@ -697,12 +702,4 @@ function lastEventTime(s: AccountingSession, d: KeptData): Date {
 function rawBinary(req: Message): string {
   const raw = req.raw ?? encodeMessage(req);
   return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
-}
-
-/** The Service-Information at `i` of a JSON AVP list, by name ({} when there is none). */
-function siNamed(json: MsgJson, i: number): Named {
-  if (i < 0 || !Array.isArray(json)) return {};
-  const j = json[i] as { [k: string]: MsgJson } | undefined;
-  if (!j) return {};
-  return namedAvps((j['Service-Information'] ?? j.avps ?? []) as MsgJson);
 }

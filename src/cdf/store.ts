@@ -8,6 +8,8 @@
  * so the CDR builder can grow its TS 32.298 mapping without a schema change.
  */
 
+import type { JsonText } from './json-text.js';
+
 /**
  * JSON as stored. `bigint` is accepted on write (64-bit volumes, Unsigned64 AVPs) and stored as its
  * decimal string, so it reads back as a string: JSON numbers cannot carry 2^64-1 exactly. Byte strings must
@@ -91,8 +93,11 @@ export interface Cdr {
   anomalies: string[];
   /** The mapped TS 32.298 fields by their ASN.1 names (§6.2, §6.3). */
   fields: JsonObject;
-  /** The ACR AVPs the record was built from, in the JSON form the CLI prints. */
-  rawAvps: JsonValue;
+  /**
+   * The ACR AVPs the record was built from, in the JSON form the CLI prints. On write it may be JSON that
+   * is already text (JsonText, as the CDF builds it); a store always reads it back as a value.
+   */
+  rawAvps: JsonValue | JsonText;
   /** When the CDF wrote the record. */
   createdAt: Date;
   /** Insertion order, assigned by the store; ignored on write. Export order and the `afterSeq` cursor. */

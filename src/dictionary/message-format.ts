@@ -159,6 +159,70 @@ export function avpToJson(avp: Avp, dict: Dictionary): AvpJson {
   return out;
 }
 
+/**
+ * The JSON text of an AVP list in the JSON form: the same text as
+ * `JSON.stringify(avps.map((a) => avpToJson(a, dict)))`, written straight from the decoded AVPs without
+ * the intermediate objects. The CDF writes each CDR's raw AVPs this way (one per ACR it keeps), where
+ * building and then serialising the object tree cost more than everything else a STOP does.
+ */
+export function avpsToJsonText(avps: readonly Avp[], dict: Dictionary): string {
+  let out = '[';
+  for (let i = 0; i < avps.length; i++) {
+    if (i > 0) out += ',';
+    out += avpToJsonText(avps[i]!, dict);
+  }
+  return out + ']';
+}
+
+/** The quoted JSON key of each definition's name, made once. */
+const QUOTED_NAMES = new WeakMap<AvpDef, string>();
+
+function quotedName(def: AvpDef): string {
+  let q = QUOTED_NAMES.get(def);
+  if (q === undefined) {
+    q = JSON.stringify(def.name);
+    QUOTED_NAMES.set(def, q);
+  }
+  return q;
+}
+
+/**
+ * Whether avpToJson writes this AVP from its decoded form alone: a Grouped AVP with its children, or a
+ * typed value. Anything else (unknown, raw bytes of a known type, a Grouped AVP without children) goes
+ * through avpToJson itself, so the two can never disagree.
+ */
+function plainDecoded(avp: Avp, def: AvpDef): boolean {
+  return def.type === 'Grouped' ? avp.avps !== undefined : avp.value !== undefined;
+}
+
+function avpToJsonText(avp: Avp, dict: Dictionary): string {
+  const def = dict.avp(avp.code, avp.vendorId);
+  if (def === undefined || !plainDecoded(avp, def)) return JSON.stringify(avpToJson(avp, dict));
+  const body = def.type === 'Grouped' ? avpsToJsonText(avp.avps!, dict) : JSON.stringify(valueToJson(def, def.type, avp.value!, avp.data));
+  // A value of a form valueToJson does not read (a built message's URI as a plain string) has no JSON.
+  if (body === undefined) return JSON.stringify(avpToJson(avp, dict));
+  if (avp.flags === defaultAvpFlags(def)) return `{${quotedName(def)}:${body}}`;
+  const flags = JSON.stringify(flagsToText(avp.flags, AVP_FLAG_LETTERS, AVP_V | AVP_M | AVP_P));
+  return `{"name":${quotedName(def)},"flags":${flags},${def.type === 'Grouped' ? '"avps"' : '"value"'}:${body}}`;
+}
+
+/**
+ * One AVP's value as avpToJson writes it, for readers that index AVPs by name (the CDR builder):
+ * `grouped` is set, and `value` undefined, when the AVP is a Grouped AVP given with its children.
+ */
+export function avpJsonValue(avp: Avp, dict: Dictionary): { name: string; value: JsonValue | undefined; grouped: boolean } {
+  const def = dict.avp(avp.code, avp.vendorId);
+  if (def !== undefined && plainDecoded(avp, def)) {
+    if (def.type === 'Grouped') return { name: def.name, value: undefined, grouped: true };
+    const value = valueToJson(def, def.type, avp.value!, avp.data);
+    if (value !== undefined) return { name: def.name, value, grouped: false };
+  }
+  const j = avpToJson(avp, dict);
+  if (def === undefined) return { name: `${avp.code}${j.vendor ? `:${String(j.vendor)}` : ''}`, value: j.hex ?? null, grouped: false };
+  const v = typeof j.name === 'string' ? (j.avps ?? j.value ?? j.hex ?? null) : j[def.name]!;
+  return { name: def.name, value: v, grouped: false };
+}
+
 export function messageToJson(m: Message, dict: Dictionary): MessageJson {
   const cmd = dict.command(m.commandCode, m.applicationId);
   const isRequest = (m.flags & FLAG_R) !== 0;
