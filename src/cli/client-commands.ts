@@ -53,6 +53,7 @@ interface ConnectionFlags {
   tlsKey?: string;
   tlsCa?: string;
   tlsServername?: string;
+  startDelay?: string;
   dictionary: string[];
   color: boolean;
 }
@@ -71,6 +72,10 @@ function connectionOptions(c: Command): Command {
     .option('--tls-key <file>', 'our TLS private key (PEM)')
     .option('--tls-ca <file>', "CA (PEM) to verify the server's certificate; without it it is not verified")
     .option('--tls-servername <name>', 'server name for SNI and certificate verification')
+    .option(
+      '--start-delay <ms>',
+      'wait this long after the CEA before the first request (ms, or 200ms, 1s): Erlang/OTP diameter drops requests that come too soon',
+    )
     .option(
       '-d, --dictionary <file>',
       'extra dictionary (our JSON/YAML or Wireshark XML); repeatable',
@@ -122,6 +127,17 @@ function timeoutOf(L: Lib, v: string | undefined): number {
   const ms = L.parseDuration(/^\d+$/.test(v) ? Number(v) : v);
   if (ms === undefined || ms <= 0)
     throw new CliError(`--timeout: expected milliseconds or a duration such as 5s, got "${v}"`);
+  return ms;
+}
+
+/** --start-delay: milliseconds (or a duration), 0 … 1 min; undefined when not given. */
+function startDelayOf(L: Lib, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = L.parseDuration(/^\d+$/.test(v) ? Number(v) : v);
+  if (ms === undefined || ms > 60_000)
+    throw new CliError(
+      `--start-delay: expected milliseconds or a duration up to 1m such as 200ms, got "${v}"`,
+    );
   return ms;
 }
 
@@ -177,6 +193,7 @@ async function sendCommand(L: Lib, file: string, f: SendFlags): Promise<number> 
       throw new CliError(`--expect: expected a Result-Code number, got "${f.expect}"`);
   }
   const timeoutMs = timeoutOf(L, f.timeout);
+  const startDelayMs = startDelayOf(L, f.startDelay);
   const dict = dictionaryFor(L, f.dictionary);
   const { host, port } = peerOf(L, f);
   const tls = tlsOptions(f);
@@ -213,6 +230,7 @@ async function sendCommand(L: Lib, file: string, f: SendFlags): Promise<number> 
     originHost: f.originHost,
     originRealm: f.originRealm,
     applications: L.applicationsOf([draft]),
+    startDelayMs,
   });
   const c = L.colors(L.wantColor(f.color));
   try {
@@ -264,6 +282,7 @@ async function runCommand(L: Lib, files: string[], f: RunFlags): Promise<number>
   const sessions = wholeFlag(f.sessions, '--sessions');
   const parallel = wholeFlag(f.parallel, '--parallel');
   const timeoutMs = f.timeout === undefined ? undefined : timeoutOf(L, f.timeout);
+  const startDelayMs = startDelayOf(L, f.startDelay);
   const variables = new Map<string, string>();
   for (const v of f.var) {
     const m = /^([A-Za-z_][\w-]*)=(.*)$/s.exec(v);
@@ -291,6 +310,7 @@ async function runCommand(L: Lib, files: string[], f: RunFlags): Promise<number>
       sessions,
       parallel,
       timeoutMs,
+      startDelayMs,
       variables,
       onConnect: (peer, sc, n) => out(L.formatHeader(sc, peer, n, c)),
       onStep: (st, sc) => {

@@ -34,6 +34,7 @@ interface LoadFlags {
   duration?: string;
   count?: string;
   warmup: string;
+  startDelay: string;
   timeout: string;
   originHost: string;
   originRealm: string;
@@ -89,6 +90,8 @@ export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: st
   const interimSeconds = parseDurationMs(f.interim, '--interim') / 1000;
   const timeoutMs = parseDurationMs(f.timeout, '--timeout');
   if (timeoutMs <= 0) throw new LoadOptionError('--timeout: must be above 0');
+  const startDelayMs = parseDurationMs(f.startDelay, '--start-delay');
+  if (startDelayMs > 60_000) throw new LoadOptionError('--start-delay: at most 1m');
   const options: LoadOptions = {
     host,
     port,
@@ -104,6 +107,7 @@ export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: st
     durationMs,
     count,
     warmupMs: parseDurationMs(f.warmup, '--warmup'),
+    startDelayMs,
     timeoutMs,
     originHost: f.originHost,
     originRealm: f.originRealm,
@@ -151,6 +155,11 @@ export function registerLoadCommand(program: Command): void {
     )
     .option('--count <sessions>', 'start this many sessions, end when they have ended')
     .option('--warmup <time>', 'traffic before measuring starts (not counted)', '0')
+    .option(
+      '--start-delay <time>',
+      'wait after the CER/CEA before the first ACR, e.g. 200ms (Erlang/OTP diameter drops requests that come too soon)',
+      '0',
+    )
     .option('--timeout <time>', 'answer timeout per request', '5s')
     .option(
       '--origin-host <fqdn>',

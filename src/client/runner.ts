@@ -63,6 +63,8 @@ export interface RunOptions {
   parallel?: number;
   /** --timeout: answer timeout for the steps that do not set their own (wins over the file's). */
   timeoutMs?: number;
+  /** --start-delay: wait this long after the CEA before the first session starts (send.ts). */
+  startDelayMs?: number;
   /** --var NAME=VALUE: replaces the scenario's variable of that name. */
   variables?: Map<string, string>;
   onStep?: (r: StepResult, s: Scenario) => void;
@@ -329,6 +331,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       originHost: o.originHost ?? s.identity.originHost ?? CLIENT_ORIGIN_HOST,
       originRealm: o.originRealm ?? s.identity.originRealm ?? CLIENT_ORIGIN_REALM,
       applications: s.applications,
+      startDelayMs: o.startDelayMs,
     });
   } catch (e) {
     return { ...base, error: `cannot connect: ${(e as Error).message}`, ms: performance.now() - t0 };

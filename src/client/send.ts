@@ -3,6 +3,7 @@
  * RFC 6733 §5.3), sends requests with the routing AVPs filled in (request-defaults.ts), reads the
  * Result-Code of each answer, and leaves with DPR/DPA (§5.4).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ResultCode } from '../codec/errors.js';
 import type { Message } from '../codec/types.js';
 import { App, Code } from '../dictionary/codes.js';
@@ -33,6 +34,12 @@ export interface ClientOptions {
   tls?: ClientTls;
   /** How long CER/CEA may take. */
   connectTimeoutMs?: number;
+  /**
+   * Wait this long after the capabilities exchange before connect() resolves, that is before the first
+   * request. Some servers are not ready the moment they send their CEA: Erlang/OTP's diameter (2.2.7)
+   * registers the peer a little later and silently drops a request that arrives in between.
+   */
+  startDelayMs?: number;
 }
 
 /** "host:port", "[v6]:port" or "host" (port 3868, RFC 6733 §2.1). */
@@ -97,6 +104,7 @@ export class DiameterClient {
     }
     try {
       const peer = await node.connect(target, { timeoutMs: opts.connectTimeoutMs ?? 10_000 });
+      if (opts.startDelayMs) await sleep(opts.startDelayMs);
       return new DiameterClient(node, peer, opts);
     } catch (e) {
       await node.stop().catch(() => undefined);

@@ -14,6 +14,7 @@
  * silently slowing the offered load (coordinated omission).
  */
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dictionary } from '../../dictionary/dictionary.js';
 import type { PeerCapabilities } from '../../peer/capabilities.js';
 import {
@@ -168,6 +169,9 @@ export class LoadEngine {
       for (const c of created) c.destroy();
       throw failed.reason;
     }
+    // --start-delay: the server may not take requests yet (options.ts). A connection it closes meanwhile
+    // is found closed below, as one closed right after its CEA.
+    if (o.startDelayMs) await sleep(o.startDelayMs);
     const states = settled.map(
       (r) => (r as PromiseFulfilledResult<ConnState & { caps: PeerCapabilities }>).value,
     );

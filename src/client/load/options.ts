@@ -33,6 +33,12 @@ export interface LoadOptions {
   warmupMs: number;
   /** Per-request answer timeout. */
   timeoutMs: number;
+  /**
+   * Wait this long after every connection's CER/CEA before the first ACR (0 or absent: none). Some servers
+   * are not ready the moment they send their CEA: Erlang/OTP's diameter (2.2.7) registers the peer a
+   * little later and silently drops requests that arrive in between.
+   */
+  startDelayMs?: number;
   originHost: string;
   originRealm: string;
   /** Default: the Origin-Realm of the peer's CEA. */

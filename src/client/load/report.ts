@@ -53,6 +53,8 @@ export interface LoadReport {
     durationSeconds?: number;
     count?: number;
     warmupSeconds: number;
+    /** Wait after the CEA before the first request (--start-delay). */
+    startDelayMs: number;
     timeoutMs: number;
   };
   /** Length of the measured part: from the end of the warm-up to the last answer. */
@@ -156,6 +158,7 @@ export function buildReport(i: ReportInput): LoadReport {
       durationSeconds: opts.durationMs === undefined ? undefined : opts.durationMs / 1000,
       count: opts.count,
       warmupSeconds: opts.warmupMs / 1000,
+      startDelayMs: opts.startDelayMs ?? 0,
       timeoutMs: opts.timeoutMs,
     },
     elapsedSeconds: round(secs, 3),
@@ -226,7 +229,7 @@ export function formatReport(r: LoadReport): string {
   const lines = [
     `diamkit load → ${peer}`,
     `  ${shape}; ${sessions}; template ${run.template}`,
-    `  ${run.connections} connection${run.connections === 1 ? '' : 's'}, ${run.workers} thread${run.workers === 1 ? '' : 's'}; ${bound}${run.warmupSeconds ? ` after ${run.warmupSeconds} s warm-up` : ''}; timeout ${run.timeoutMs} ms`,
+    `  ${run.connections} connection${run.connections === 1 ? '' : 's'}, ${run.workers} thread${run.workers === 1 ? '' : 's'}; ${bound}${run.warmupSeconds ? ` after ${run.warmupSeconds} s warm-up` : ''}; timeout ${run.timeoutMs} ms${run.startDelayMs ? `; first ACR ${run.startDelayMs} ms after the CEA` : ''}`,
     '',
     `measured ${r.elapsedSeconds.toFixed(2)} s`,
     `  sessions   started ${fmtInt(r.sessions.started)}, ended ${fmtInt(r.sessions.ended)}`,
