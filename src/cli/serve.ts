@@ -11,6 +11,7 @@ import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
 import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
+import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from '../cdf/heap-growth.js';
 import { RfApplication } from '../cdf/rf-application.js';
 import type { ServeExtras } from '../config/to-options.js';
 import { startServeAdmin } from '../admin/serve-admin.js';
@@ -92,6 +93,7 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   const cleanups: (() => Promise<void>)[] = [];
   let cdf: { rf: RfApplication; store: Awaited<ReturnType<typeof openStore>> } | undefined;
   if (opts.cdf !== false) {
+    limitHeapGrowth(extra?.heapGrowthPercent ?? DEFAULT_HEAP_GROWTH_PERCENT);
     const store = await openStore(opts.store ?? DEFAULT_STORE_PATH);
     const rf = new RfApplication({ store, dictionary: dict, settings: { ...extra?.cdf, interimInterval: ii } });
     await rf.start();

@@ -175,6 +175,11 @@ const cdf = z
       'whole seconds > 0',
       'without an interim interval: close a session silent this long (default 3600)',
     ).optional(),
+    heapGrowthPercent: field(
+      z.number().int().min(0).max(1000),
+      'a whole percent 0..1000',
+      'how far the JavaScript heap may grow past what is live before a full collection (default 20; 0 = V8 decides)',
+    ).optional(),
     partial: z
       .strictObject({
         timeLimit: field(
@@ -197,7 +202,7 @@ const cdf = z
       .describe('partial CDR limits (TS 32.298)'),
   })
   .describe('the simulated Rf CDF');
-field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, partial)');
+field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, heapGrowthPercent, partial)');
 
 const admin = z
   .strictObject({

@@ -18,6 +18,8 @@ export interface ServeExtras {
     'requestTimeoutMs' | 'reconnectMs' | 'cerTimeoutMs' | 'duplicateWindowMs' | 'rules'
   >;
   cdf: Partial<CdfSettings>;
+  /** cdf.heapGrowthPercent (src/cdf/heap-growth.ts). */
+  heapGrowthPercent?: number;
   /** Listeners beyond the first TCP and TLS ones (those two map onto --host/--port/--tls-*). */
   listeners: ListenOptions[];
   /** Peers to connect to (and reconnect to after Tc). */
@@ -104,6 +106,7 @@ export function serveExtras(c: DiamkitConfig, file: string): ServeExtras {
       partialVolumeLimit: p?.volumeLimit,
       partialMaxContainers: p?.maxContainers,
     }),
+    heapGrowthPercent: c.cdf?.heapGrowthPercent,
     listeners,
     connect,
     admin: c.admin,

@@ -12,6 +12,7 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, parseConfig } from '../../src/config/load.js';
 import { configJsonSchema } from '../../src/config/schema.js';
+import { serveExtras } from '../../src/config/to-options.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'diamkit-config-'));
@@ -43,6 +44,14 @@ describe('errors name file:line, the field and what was expected', () => {
   test('a number out of range', () => {
     const e = errorOf([...HEAD, 'listeners:', '  - transport: tcp', '    port: 70000']);
     assert.equal(e.summary, 'diamkit.yaml:6: listeners[0].port: expected a port number 0-65535, got 70000');
+  });
+
+  test('cdf.heapGrowthPercent must be a whole percent; a valid one reaches the server options', () => {
+    const e = errorOf([...HEAD, 'cdf:', '  heapGrowthPercent: 12.5']);
+    assert.equal(e.summary, 'diamkit.yaml:5: cdf.heapGrowthPercent: expected a whole percent 0..1000, got 12.5');
+    const c = parseConfig([...HEAD, 'cdf:', '  heapGrowthPercent: 35'].join('\n'), 'diamkit.yaml');
+    assert.equal(serveExtras(c.config, 'diamkit.yaml').heapGrowthPercent, 35);
+    assert.equal(serveExtras(parseConfig(HEAD.join('\n'), 'diamkit.yaml').config, 'diamkit.yaml').heapGrowthPercent, undefined);
   });
 
   test('unknown key, with the likely intended one', () => {
