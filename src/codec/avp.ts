@@ -55,9 +55,6 @@ const makeView: (ab: ArrayBufferLike, byteOffset: number, length: number) => Buf
     ? (ab, byteOffset, length) => new (species as ViewConstructor)(ab, byteOffset, length)
     : (ab, byteOffset, length) => Buffer.from(ab, byteOffset, length);
 
-/** The codec of UTF8String, DiameterIdentity and IPFilterRule: their values get the text fast path. */
-const TEXT_CODEC = DATA_CODECS.UTF8String;
-
 /**
  * Messages up to this size decode their ASCII text values as substrings of one latin1 string of the whole
  * message. Bigger ones decode each value on its own, so that a large message with little text is not
@@ -173,8 +170,12 @@ function walk(w: Walk, start: number, end: number, parent: Parent | string | und
       } else {
         let value: AvpValue;
         try {
-          const codec = DATA_CODECS[type];
-          value = codec === TEXT_CODEC ? textValue(w, o + hdr, o + len, data) : codec.decode(data);
+          value =
+            type === 'UTF8String' || type === 'DiameterIdentity' || type === 'IPFilterRule'
+              ? textValue(w, o + hdr, o + len, data)
+              : type === 'Unsigned32' || type === 'Enumerated' || type === 'Integer32'
+                ? int32Value(b, o + hdr, data, type)
+                : DATA_CODECS[type].decode(data);
         } catch (e) {
           if (!(e instanceof ValueError)) throw e;
           throw new DiameterError(e.code, e.message, {
@@ -190,6 +191,16 @@ function walk(w: Walk, start: number, end: number, parent: Parent | string | und
     o += (len + 3) & ~3;
   }
   return out;
+}
+
+/**
+ * Unsigned32, Integer32 and Enumerated read in place (what their codecs do with the data view), the
+ * commonest fixed-size values; a wrong size goes to the codec for its error.
+ */
+function int32Value(b: Buffer, at: number, data: Buffer, type: DataType): number {
+  if (data.length !== 4) return DATA_CODECS[type].decode(data) as number;
+  const v = (b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!;
+  return type === 'Unsigned32' ? v >>> 0 : v;
 }
 
 function readCode(b: Uint8Array, o: number): number {

@@ -24,23 +24,31 @@ export function toBuffer(bytes: Uint8Array): Buffer {
 export function decodeMessage(bytes: Uint8Array, options: DecodeOptions | AvpTypeResolver = {}): Message {
   const resolve = typeof options === 'function' ? options : options.resolve;
   const b = toBuffer(bytes);
-  const h = readHeader(b);
-  if (h.version !== 1) throw new DiameterError('HEADER_BAD_VERSION', `version ${h.version}`, { offset: 0 });
-  if (h.length < HEADER_LENGTH || (h.length & 3) !== 0 || h.length !== b.length) {
-    throw new DiameterError('HEADER_LENGTH_MISMATCH', `Message Length ${h.length} for ${b.length} octets`, {
+  if (b.length < HEADER_LENGTH) readHeader(b); // throws HEADER_TRUNCATED
+  const version = b[0]!;
+  const length = (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+  if (version !== 1) throw new DiameterError('HEADER_BAD_VERSION', `version ${version}`, { offset: 0 });
+  if (length < HEADER_LENGTH || (length & 3) !== 0 || length !== b.length) {
+    throw new DiameterError('HEADER_LENGTH_MISMATCH', `Message Length ${length} for ${b.length} octets`, {
       offset: 1,
     });
   }
+  // The header fields are read in place (header.ts readHeader's layout) rather than through a Header
+  // object made and dropped per message.
   return {
-    version: h.version,
-    flags: h.flags,
-    commandCode: h.commandCode,
-    applicationId: h.applicationId,
-    hopByHopId: h.hopByHopId,
-    endToEndId: h.endToEndId,
-    avps: decodeAvps(b, HEADER_LENGTH, h.length, resolve),
+    version,
+    flags: b[4]!,
+    commandCode: (b[5]! << 16) | (b[6]! << 8) | b[7]!,
+    applicationId: u32(b, 8),
+    hopByHopId: u32(b, 12),
+    endToEndId: u32(b, 16),
+    avps: decodeAvps(b, HEADER_LENGTH, length, resolve),
     raw: b,
   };
+}
+
+function u32(b: Buffer, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
 }
 
 /**
@@ -58,15 +66,29 @@ export function encodeMessage(m: Message, sizeHint = 512): Buffer {
   scratch = undefined;
   w.pos = 0;
   try {
+    writeMessage(w, m);
+    return w.finish();
+  } finally {
+    if (w.buf.length <= SCRATCH_KEEP_MAX) scratch = w;
+  }
+}
+
+/**
+ * Appends one encoded message at the Writer's position (a connection's output batch), with no copy of its
+ * own; the Message Length is back-patched. On an error the Writer's position is left where it was.
+ */
+export function writeMessage(w: Writer, m: Message): void {
+  const start = w.pos;
+  try {
     w.u32(0x01000000); // version 1, length patched below
     w.flagsAndLength(m.flags, m.commandCode);
     w.u32(m.applicationId);
     w.u32(m.hopByHopId);
     w.u32(m.endToEndId);
     encodeAvps(w, m.avps);
-    w.patchLength24(0, w.pos);
-    return w.finish();
-  } finally {
-    if (w.buf.length <= SCRATCH_KEEP_MAX) scratch = w;
+  } catch (e) {
+    w.pos = start;
+    throw e;
   }
+  w.patchLength24(start, w.pos - start);
 }

@@ -14,9 +14,9 @@
  * into (nothing to judge it by), nor is Failed-AVP (its children are copies of AVPs that failed elsewhere).
  * Unknown AVPs without the M bit are accepted everywhere (RFC 6733 §4.1).
  *
- * Speed: each grammar is compiled once per dictionary revision into (vendor, code) → rule maps; a message
- * is then checked with numeric lookups and one small counter array per grouped level. Names are only
- * touched to build the error's path.
+ * Speed: each grammar is compiled once per dictionary revision into (vendor, code) → rule indexes (arrays
+ * indexed by code); a message is then checked with numeric lookups and the grammar's reused counters
+ * (a Tally). Names are only touched to build the error's path.
  */
 import { avpKey } from '../codec/avp.js';
 import { minimumDataSize } from '../codec/data-types.js';
@@ -100,6 +100,44 @@ interface Rule {
   max: number;
   /** The compiled grammar of this AVP's children; null when they are not checked; undefined until first needed. */
   child: Compiled | null | undefined;
+  /** The values of an Enumerated AVP, when the dictionary lists any (read here, not from the def, per AVP). */
+  enums: ReadonlyMap<number, string> | undefined;
+}
+
+/**
+ * How many instances of each rule one level holds. Reset per level by starting a new generation: a count
+ * stamped with an older one reads as 0, so nothing is cleared per message.
+ */
+class Tally {
+  private readonly counts: Uint32Array;
+  private readonly stamps: Uint32Array;
+  private gen = 0;
+
+  constructor(rules: number) {
+    this.counts = new Uint32Array(rules);
+    this.stamps = new Uint32Array(rules);
+  }
+
+  reset(): void {
+    if (++this.gen > 0xffffffff) {
+      this.stamps.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  get(rule: number): number {
+    return this.stamps[rule] === this.gen ? this.counts[rule]! : 0;
+  }
+
+  /** Counts one more instance; returns the new count. */
+  add(rule: number): number {
+    if (this.stamps[rule] !== this.gen) {
+      this.stamps[rule] = this.gen;
+      this.counts[rule] = 1;
+      return 1;
+    }
+    return ++this.counts[rule]!;
+  }
 }
 
 interface Compiled {
@@ -109,13 +147,15 @@ interface Compiled {
   /** Indices of the non-fixed rules with a minimum. */
   required: number[];
   /** vendor 0: code → rule index. */
-  ietf: Map<number, number>;
-  /** other vendors: vendor → code → rule index. */
-  vendors: Map<number, Map<number, number>>;
+  ietf: CodeIndex;
+  /** other vendors: vendor → code → rule index; the first one also on its own (grammars rarely have two). */
+  vendors: Map<number, CodeIndex>;
+  firstVendor: number;
+  firstVendorIndex: CodeIndex | undefined;
   /** The `AVP` rule ("any other AVP"), if the grammar has one. */
   any: { min: number; max: number } | undefined;
-  /** A counter array reused between messages; `busy` while a walk of this grammar is under way. */
-  counts: Uint32Array;
+  /** Counters reused between messages; `busy` while a walk of this grammar is under way. */
+  tally: Tally;
   busy: boolean;
 }
 
@@ -140,15 +180,53 @@ function compile(dict: Dictionary, g: Grammar): Compiled {
   return c;
 }
 
+/**
+ * AVP code → rule index for one vendor. Every AVP of every message is looked up here, so codes up to
+ * DENSE_CODES are found by indexing an array (index + 1; 0 for none) rather than by hashing.
+ */
+const DENSE_CODES = 4096;
+
+class CodeIndex {
+  private dense = new Int32Array(0);
+  private readonly sparse = new Map<number, number>();
+
+  has(code: number): boolean {
+    return this.get(code) !== undefined;
+  }
+
+  set(code: number, index: number): void {
+    if (code >= DENSE_CODES) {
+      this.sparse.set(code, index);
+      return;
+    }
+    if (code >= this.dense.length) {
+      const grown = new Int32Array(code + 1);
+      grown.set(this.dense);
+      this.dense = grown;
+    }
+    this.dense[code] = index + 1;
+  }
+
+  get(code: number): number | undefined {
+    if (code < this.dense.length) {
+      const v = this.dense[code]!;
+      return v === 0 ? undefined : v - 1;
+    }
+    return code < DENSE_CODES ? undefined : this.sparse.get(code);
+  }
+}
+
 function build(dict: Dictionary, g: Grammar): Compiled {
   const c: Compiled = {
     rules: [],
     fixedCount: 0,
     required: [],
-    ietf: new Map(),
+    ietf: new CodeIndex(),
     vendors: new Map(),
+    firstVendor: 0,
+    firstVendorIndex: undefined,
     any: undefined,
-    counts: new Uint32Array(0),
+    tally: new Tally(0),
     busy: false,
   };
   const add = (avp: string, min: number, max: number, fixed: boolean): void => {
@@ -161,18 +239,23 @@ function build(dict: Dictionary, g: Grammar): Compiled {
     if (!def) return;
     let byCode = c.ietf;
     if (def.vendorId !== 0) {
-      byCode = c.vendors.get(def.vendorId) ?? new Map();
+      byCode = c.vendors.get(def.vendorId) ?? new CodeIndex();
       c.vendors.set(def.vendorId, byCode);
+      if (c.firstVendorIndex === undefined) {
+        c.firstVendor = def.vendorId;
+        c.firstVendorIndex = byCode;
+      }
     }
     if (byCode.has(def.code)) return; // the same AVP under two spellings: the first rule wins
     byCode.set(def.code, c.rules.length);
     if (fixed) c.fixedCount++;
     else if (min > 0) c.required.push(c.rules.length);
-    c.rules.push({ def, min, max, child: undefined });
+    const enums = def.type === 'Enumerated' && def.enums && def.enums.size > 0 ? def.enums : undefined;
+    c.rules.push({ def, min, max, child: undefined, enums });
   };
   for (const r of g.fixed) add(r.avp, r.min, r.max, true);
   for (const r of [...g.required, ...g.optional]) add(r.avp, r.min, r.max, false);
-  c.counts = new Uint32Array(c.rules.length);
+  c.tally = new Tally(c.rules.length);
   return c;
 }
 
@@ -186,7 +269,10 @@ function childGrammar(dict: Dictionary, def: AvpDef): Compiled | null {
 }
 
 function ruleIndex(c: Compiled, a: Avp): number | undefined {
-  return a.vendorId === 0 ? c.ietf.get(a.code) : c.vendors.get(a.vendorId)?.get(a.code);
+  const v = a.vendorId;
+  if (v === 0) return c.ietf.get(a.code);
+  if (v === c.firstVendor) return c.firstVendorIndex!.get(a.code);
+  return c.vendors.get(v)?.get(a.code);
 }
 
 // ---- the walk --------------------------------------------------------------------------------------
@@ -213,29 +299,27 @@ class Walker {
   }
 
   stop(): void {
-    this.outerAvps.length = 0;
-    this.outerDefs.length = 0;
+    // Only an error return leaves anything here; setting length is not free.
+    if (this.outerAvps.length !== 0) this.outerAvps.length = 0;
+    if (this.outerDefs.length !== 0) this.outerDefs.length = 0;
     this.fatal = undefined;
   }
 
   /** Checks one level; sets `fatal` for a step-5 error, returns the level's first step-6 error. */
   level(avps: readonly Avp[], c: Compiled): DiameterError | undefined {
-    let counts = c.counts;
+    let tally = c.tally;
     const reused = !c.busy;
-    if (reused) {
-      c.busy = true;
-      counts.fill(0);
-    } else {
-      counts = new Uint32Array(c.rules.length); // a grammar nested in itself
-    }
+    if (reused) c.busy = true;
+    else tally = new Tally(c.rules.length); // a grammar nested in itself
+    tally.reset();
     try {
-      return this.walkLevel(avps, c, counts);
+      return this.walkLevel(avps, c, tally);
     } finally {
       if (reused) c.busy = false;
     }
   }
 
-  private walkLevel(avps: readonly Avp[], c: Compiled, counts: Uint32Array): DiameterError | undefined {
+  private walkLevel(avps: readonly Avp[], c: Compiled, tally: Tally): DiameterError | undefined {
     let others = 0;
     let tooMany: Avp | undefined;
     let tooManyDef: AvpDef | undefined;
@@ -248,12 +332,14 @@ class Walker {
       const ri = ruleIndex(c, a);
       let def: AvpDef | undefined;
       let child: Compiled | null | undefined;
+      let enums: ReadonlyMap<number, string> | undefined;
       if (ri !== undefined) {
         const rule = c.rules[ri]!;
         def = rule.def;
         child = rule.child;
+        enums = rule.enums;
         if (child === undefined) child = rule.child = childGrammar(this.dict, def);
-        const n = ++counts[ri]!;
+        const n = tally.add(ri);
         if (n > rule.max) {
           if (rule.max === 0) {
             if (!notAllowed) {
@@ -277,6 +363,7 @@ class Walker {
         }
         others++;
         child = childGrammar(this.dict, def);
+        if (def.type === 'Enumerated' && def.enums && def.enums.size > 0) enums = def.enums;
         const any = c.any;
         if (!any || any.max === 0) {
           // Known, but the grammar neither lists it nor has `* [ AVP ]`.
@@ -290,15 +377,9 @@ class Walker {
         }
       }
 
-      if (
-        this.checkEnums &&
-        def.type === 'Enumerated' &&
-        (a.flags & AVP_M) !== 0 &&
-        def.enums &&
-        def.enums.size > 0
-      ) {
+      if (enums !== undefined && (a.flags & AVP_M) !== 0 && this.checkEnums) {
         const v = enumeratedValue(a);
-        if (v !== undefined && !def.enums.has(v)) {
+        if (v !== undefined && !enums.has(v)) {
           this.fatal = this.error('AVP_UNKNOWN_ENUM', `${def.name} value ${v} is not a known value`, def, [
             a,
           ]);
@@ -321,8 +402,8 @@ class Walker {
     }
 
     return (
-      this.fixedError(avps, c, counts) ??
-      this.missingError(c, counts, others) ??
+      this.fixedError(avps, c, tally) ??
+      this.missingError(c, tally, others) ??
       (tooMany && this.error('AVP_TOO_MANY', undefined, tooManyDef!, [tooMany])) ??
       (notAllowed && this.error('AVP_NOT_ALLOWED', undefined, notAllowedDef!, [notAllowed])) ??
       nested
@@ -330,7 +411,7 @@ class Walker {
   }
 
   /** `< AVP >` rules: each must sit, in order, at the start of the level (RFC 6733 §3.2). */
-  private fixedError(avps: readonly Avp[], c: Compiled, counts: Uint32Array): DiameterError | undefined {
+  private fixedError(avps: readonly Avp[], c: Compiled, tally: Tally): DiameterError | undefined {
     let pos = 0;
     for (let fi = 0; fi < c.fixedCount; fi++) {
       const rule = c.rules[fi]!;
@@ -339,7 +420,7 @@ class Walker {
         pos++;
         here++;
       }
-      const total = counts[fi]!;
+      const total = tally.get(fi);
       if (total > here && here < rule.max) {
         // Present, but not where the grammar fixes it.
         const found = avps.find((a, i) => i >= pos && ruleIndex(c, a) === fi)!;
@@ -353,11 +434,11 @@ class Walker {
     return undefined;
   }
 
-  private missingError(c: Compiled, counts: Uint32Array, others: number): DiameterError | undefined {
+  private missingError(c: Compiled, tally: Tally, others: number): DiameterError | undefined {
     const required = c.required;
     for (let k = 0; k < required.length; k++) {
       const rule = c.rules[required[k]!]!;
-      if (counts[required[k]!]! < rule.min) return this.missing(rule.def);
+      if (tally.get(required[k]!) < rule.min) return this.missing(rule.def);
     }
     if (c.any && others < c.any.min) {
       return new DiameterError('AVP_MISSING', `at least ${c.any.min} AVP(s) required`, {

@@ -15,10 +15,13 @@ export function sessionIdAvp(req: Message): Avp | undefined {
   return findAvp(req.avps, Code.SESSION_ID);
 }
 
-function proxyInfos(req: Message): Avp[] {
-  const out: Avp[] = [];
-  for (const a of req.avps) if (a.code === Code.PROXY_INFO && a.vendorId === 0) out.push(a);
-  return out;
+/** Appends the request's Proxy-Info AVPs, in order (RFC 6733 §6.2 bullet 4). */
+function copyProxyInfos(req: Message, to: Avp[]): void {
+  const avps = req.avps;
+  for (let i = 0; i < avps.length; i++) {
+    const a = avps[i]!;
+    if (a.code === Code.PROXY_INFO && a.vendorId === 0) to.push(a);
+  }
 }
 
 export interface AnswerOptions {
@@ -41,7 +44,7 @@ export function buildAnswer(req: Message, id: IdentityAvps, resultCode: number, 
   if (opts.avps) for (const a of opts.avps) avps.push(a);
   if (opts.errorMessage) avps.push(utf8Avp(Code.ERROR_MESSAGE, opts.errorMessage, 0));
   if (opts.failedAvp) avps.push({ code: Code.FAILED_AVP, flags: 0x40, vendorId: 0, avps: [opts.failedAvp] });
-  for (const p of proxyInfos(req)) avps.push(p);
+  copyProxyInfos(req, avps);
   return {
     version: 1,
     flags: (req.flags & FLAG_P) | (opts.error ? FLAG_E : 0),

@@ -46,6 +46,8 @@ export function preEncoded(avp: Avp): Avp {
   return { code: avp.code, flags: avp.flags, vendorId: avp.vendorId, data: bytes.subarray(hdr, len) };
 }
 
+const RESULT_CODES_KEPT = 64;
+
 /** The identity AVPs of every answer, encoded once. */
 export class IdentityAvps {
   readonly originHost: Avp;
@@ -60,7 +62,21 @@ export class IdentityAvps {
     this.resultSuccess = preEncoded(u32Avp(Code.RESULT_CODE, 2001));
   }
 
+  /** Result-Code AVPs other than 2001, encoded once each: the few codes a node answers with. */
+  private readonly resultCodes = new Map<number, Avp>();
+
   resultCode(code: number): Avp {
-    return code === 2001 ? this.resultSuccess : u32Avp(Code.RESULT_CODE, code);
+    if (code === 2001) return this.resultSuccess;
+    let avp = this.resultCodes.get(code);
+    if (avp === undefined) {
+      avp = u32Avp(Code.RESULT_CODE, code);
+      // Only a valid Unsigned32 is kept encoded (anything else must still fail where it is encoded), and
+      // only so many distinct codes, so a handler inventing codes cannot grow the map.
+      if (Number.isInteger(code) && code >= 0 && code <= 0xffffffff && this.resultCodes.size < RESULT_CODES_KEPT) {
+        avp = preEncoded(avp);
+        this.resultCodes.set(code, avp);
+      }
+    }
+    return avp;
   }
 }

@@ -92,7 +92,9 @@ export class DiameterNode extends EventEmitter implements PeerHost {
   private readonly unbound = new Set<Connection>();
   /** Where to reach the peers connect() was asked for. */
   private readonly targets = new WeakMap<Peer, PeerTarget>();
-  private readonly inflight = new Set<Promise<unknown>>();
+  /** Answers being produced (handler promises), and who waits for there to be none (stop()). */
+  private inflight = 0;
+  private idle: (() => void) | undefined;
   private readonly allow?: Set<string>;
   private readonly realms?: Set<string>;
   private stopping = false;
@@ -310,51 +312,91 @@ export class DiameterNode extends EventEmitter implements PeerHost {
     // Behaviour rules (rules.ts): a matching rule takes the request over. One branch when there are none.
     if (this.rules.size !== 0 && this.rules.handle(peer, conn, req)) return;
     // Duplicate detection (RFC 6733 §6.1): T-flagged retransmission of a request already answered.
-    let dupKey: string | undefined;
     const originHost = originHostOf(req);
-    if (originHost !== undefined) {
-      dupKey = DuplicateCache.key(originHost, req.endToEndId);
-      if ((req.flags & FLAG_T) !== 0) {
-        const earlier = this.duplicates.lookup(dupKey);
-        if (earlier !== undefined) {
-          this.stats.duplicates++;
-          const hbh = req.hopByHopId;
-          if (Buffer.isBuffer(earlier)) conn.write(withHopByHop(earlier, hbh));
-          else void earlier.then((b) => b && !conn.isClosed && conn.write(withHopByHop(b, hbh)));
-          return;
-        }
+    if (originHost !== undefined && (req.flags & FLAG_T) !== 0) {
+      const earlier = this.duplicates.lookup(originHost, req.endToEndId);
+      if (earlier !== undefined) {
+        this.stats.duplicates++;
+        const hbh = req.hopByHopId;
+        if (Buffer.isBuffer(earlier)) conn.write(withHopByHop(earlier, hbh));
+        else void earlier.then((b) => b && !conn.isClosed && conn.write(withHopByHop(b, hbh)));
+        return;
       }
     }
     const answer = this.answer(peer, conn, req);
     if (answer === undefined) return;
     if (answer instanceof Promise) {
-      const p = answer.then(
-        (a) => {
-          const bytes = a === undefined ? undefined : Buffer.isBuffer(a) ? a : encodeMessage(a);
-          if (bytes && !conn.isClosed) conn.write(bytes);
-          return bytes;
-        },
-        (e: unknown) => {
-          const err = e instanceof DiameterError ? e : new DiameterError('BAD_MESSAGE_FORM', (e as Error)?.message ?? String(e), { resultCode: 5012 });
-          const bytes = encodeMessage(answerForError(req, this.identity, err));
-          if (!conn.isClosed) conn.write(bytes);
-          return bytes;
-        },
-      );
-      this.track(p);
-      if (dupKey) this.duplicates.remember(dupKey, p);
+      this.answerLater(conn, req, originHost, answer);
       return;
     }
-    const bytes = Buffer.isBuffer(answer) ? answer : encodeMessage(answer);
-    conn.write(bytes);
-    if (dupKey) this.duplicates.remember(dupKey, bytes);
+    const bytes = sendAnswer(conn, answer);
+    if (originHost !== undefined) this.duplicates.remember(originHost, req.endToEndId, bytes);
   }
 
+  /**
+   * Sends an answer the handler gives later, and keeps its promise for a retransmission arriving
+   * meanwhile (then its octets, once known). Counted in flight for stop() without a reaction of its own
+   * (settled first: stop()'s wait resumes in a later microtask, after this answer is written).
+   */
+  private answerLater(conn: Connection, req: Message, originHost: string | undefined, answer: Promise<Message | Buffer | undefined>): void {
+    let ticket = -1;
+    this.inflight++;
+    const p = answer.then(
+      (a) => {
+        this.settled();
+        let bytes: Buffer | undefined;
+        try {
+          bytes = sendAnswer(conn, a);
+        } catch (e) {
+          // An answer that cannot be encoded is the handler's failure, not the request's: 5012.
+          const why = e instanceof Error ? e.message : String(e);
+          bytes = this.failureBytes(req, new DiameterError('BAD_MESSAGE_FORM', `the answer could not be encoded: ${why}`, { resultCode: 5012 }));
+          conn.write(bytes);
+        }
+        if (bytes && ticket >= 0) this.duplicates.settle(ticket, bytes);
+        return bytes;
+      },
+      (e: unknown) => {
+        this.settled();
+        const bytes = this.failureBytes(req, e);
+        conn.write(bytes);
+        if (ticket >= 0) this.duplicates.settle(ticket, bytes);
+        return bytes;
+      },
+    );
+    if (originHost !== undefined) ticket = this.duplicates.remember(originHost, req.endToEndId, p);
+  }
+
+  /** The answer to a request whose handler failed: its DiameterError, else 5012 (RFC 6733 §7.1.5). */
+  private failureBytes(req: Message, e: unknown): Buffer {
+    const err = e instanceof DiameterError ? e : new DiameterError('BAD_MESSAGE_FORM', (e as Error)?.message ?? String(e), { resultCode: 5012 });
+    return encodeMessage(answerForError(req, this.identity, err));
+  }
+
+  /** Counts an answer promise in flight until it settles (stop() waits for them). */
   private track(p: Promise<unknown>): void {
-    this.inflight.add(p);
-    // One reaction (finally() would add three promises per request on the hot path).
-    const done = () => void this.inflight.delete(p);
+    this.inflight++;
+    const done = () => this.settled();
     p.then(done, done);
+  }
+
+  private settled(): void {
+    if (--this.inflight === 0 && this.idle) {
+      this.idle();
+      this.idle = undefined;
+    }
+  }
+
+  /** Resolves once no answer is in flight. */
+  private whenIdle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    const before = this.idle;
+    return new Promise<void>((resolve) => {
+      this.idle = () => {
+        before?.();
+        resolve();
+      };
+    });
   }
 
   /** The answer to an application request, per base-protocol.md §9.5 steps 3–7. */
@@ -407,7 +449,7 @@ export class DiameterNode extends EventEmitter implements PeerHost {
     const timeout = this.options.shutdownTimeoutMs ?? 5000;
     await Promise.all(this.servers.map((s) => new Promise<void>((r) => s.close(() => r()))).map((p) => withTimeout(p, 100)));
     for (const c of this.unbound) c.destroy();
-    await withTimeout(Promise.allSettled([...this.inflight]), timeout);
+    await withTimeout(this.whenIdle(), timeout);
     await withTimeout(Promise.all([...this.peers.values()].map((p) => p.stop(cause))), timeout);
     for (const p of this.peers.values()) {
       p.iConn?.destroy();
@@ -431,6 +473,19 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
       },
     );
   });
+}
+
+/**
+ * Sends a handler's answer (a Message, or octets it encoded itself) and returns its octets for the
+ * duplicate cache; a Message is encoded once, straight into the connection's output.
+ */
+function sendAnswer(conn: Connection, a: Message | Buffer): Buffer;
+function sendAnswer(conn: Connection, a: Message | Buffer | undefined): Buffer | undefined;
+function sendAnswer(conn: Connection, a: Message | Buffer | undefined): Buffer | undefined {
+  if (a === undefined) return undefined;
+  if (!Buffer.isBuffer(a)) return conn.sendMessageBytes(a);
+  conn.write(a);
+  return a;
 }
 
 function utf8Of(m: Message, code: number): string | undefined {

@@ -2,16 +2,25 @@
  * One transport connection, over any Duplex stream (TCP, TLS, or an in-memory pair in tests — the way
  * aedes' tests use plain streams). It frames the byte stream, decodes each message, correlates answers
  * with requests by Hop-by-Hop id (RFC 6733 §3: unique per connection among outstanding requests),
- * times out requests, batches writes, and applies backpressure. It knows nothing of CER/DWR/DPR: the
+ * times out requests, batches writes (one stream write per event-loop turn), and applies backpressure. It knows nothing of CER/DWR/DPR: the
  * Peer that owns it does.
  */
 import type { Duplex } from 'node:stream';
 import { DiameterError } from '../codec/errors.js';
-import { encodeMessage, decodeMessage } from '../codec/message.js';
+import { decodeMessage, encodeMessage, writeMessage } from '../codec/message.js';
 import { Framer, DEFAULT_MAX_MESSAGE_LENGTH } from '../codec/framer.js';
 import { decodeLenient } from '../codec/lenient.js';
 import { channels } from './diagnostics.js';
 import { FLAG_R, FLAG_T, type AvpTypeResolver, type Message } from '../codec/types.js';
+import { Writer } from '../codec/writer.js';
+
+/**
+ * Output slabs: what a turn writes is appended to one slab and handed to the stream as one view of it.
+ * A slab is never written again where the stream may still hold it, so a new one is started when the
+ * room left is below OUTPUT_MIN_ROOM (one allocation per many answers, none per answer).
+ */
+const OUTPUT_SLAB_SIZE = 32 * 1024;
+const OUTPUT_MIN_ROOM = 2048;
 
 export interface ConnectionOwner {
   /** A decoded request or answer that is not the answer to one of our pending requests. */
@@ -76,7 +85,11 @@ export class Connection {
   private readonly highWaterMark: number;
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweepTick = 0;
-  private corked = false;
+  /** The output slab; octets from `batchStart` to `out.pos` wait for this turn's flush. */
+  private readonly out = new Writer(0);
+  private batchStart = 0;
+  private flushScheduled = false;
+  private readonly flushBound = (): void => this.flush();
   private closed = false;
   private paused = false;
   /** Counters for diagnostics and tests. */
@@ -121,8 +134,6 @@ export class Connection {
       this.framingLost(e as DiameterError);
       return;
     }
-    // Work per read, not per message: answers written while handling this chunk go out in one write.
-    this.cork();
     for (let i = 0; i < frames.length && !this.closed; i++) this.onFrame(frames[i]!);
     if (this.framer.error && !this.closed) this.framingLost(this.framer.error);
   }
@@ -252,34 +263,82 @@ export class Connection {
     }
   }
 
+  /** Encodes `msg` straight into this turn's output batch. */
   sendMessage(msg: Message): void {
-    const bytes = encodeMessage(msg);
-    this.write(bytes, msg);
+    if (this.closed) return;
+    this.reserve(OUTPUT_MIN_ROOM);
+    const w = this.out;
+    const start = w.pos;
+    writeMessage(w, msg);
+    this.sent(start, msg);
   }
 
-  /** Writes encoded bytes; writes in the same tick are coalesced (cork until the next tick). */
-  write(bytes: Buffer, msg?: Message): void {
+  /**
+   * Sends `msg` like sendMessage and returns its encoded octets, for a caller that keeps a copy (the
+   * duplicate cache): a view of the output slab, whose octets are never rewritten, so the message is
+   * encoded once and copied by no one but the keeper. On a closed connection it is only encoded.
+   */
+  sendMessageBytes(msg: Message): Buffer {
+    if (this.closed) return encodeMessage(msg);
+    this.reserve(OUTPUT_MIN_ROOM);
+    const w = this.out;
+    const start = w.pos;
+    writeMessage(w, msg);
+    this.sent(start, msg);
+    return w.buf.subarray(start, w.pos);
+  }
+
+  /**
+   * Writes encoded bytes (copied into this turn's output batch): everything written in one turn — the
+   * answers to one read, or to one burst of resolved promises — leaves in one stream write.
+   */
+  write(bytes: Uint8Array, msg?: Message): void {
     if (this.closed) return;
+    this.reserve(bytes.length);
+    const w = this.out;
+    const start = w.pos;
+    w.bytes(bytes);
+    this.sent(start, msg);
+  }
+
+  private sent(start: number, msg: Message | undefined): void {
     this.stats.sent++;
-    if (channels.messageSent.hasSubscribers) channels.messageSent.publish({ connection: this, message: msg, bytes });
-    this.owner.onSend?.(this, bytes, msg);
-    this.cork();
-    const ok = this.stream.write(bytes);
+    if (channels.messageSent.hasSubscribers || this.owner.onSend) {
+      // A view of the slab: its octets are never overwritten (see OUTPUT_MIN_ROOM).
+      const bytes = this.out.buf.subarray(start, this.out.pos);
+      if (channels.messageSent.hasSubscribers) channels.messageSent.publish({ connection: this, message: msg, bytes });
+      this.owner.onSend?.(this, bytes, msg);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushBound);
+    }
+  }
+
+  /** Makes room for `n` more octets in the slab, starting a new slab (with the unflushed octets) if needed. */
+  private reserve(n: number): void {
+    const w = this.out;
+    if (w.buf.length - w.pos >= n) return;
+    const pending = w.pos - this.batchStart;
+    const next = Buffer.allocUnsafe(Math.max(OUTPUT_SLAB_SIZE, 2 * (pending + n)));
+    w.buf.copy(next, 0, this.batchStart, w.pos);
+    w.buf = next;
+    w.pos = pending;
+    this.batchStart = 0;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const w = this.out;
+    if (this.closed || w.pos === this.batchStart) return;
+    const chunk = w.buf.subarray(this.batchStart, w.pos);
+    this.batchStart = w.pos;
+    const ok = this.stream.write(chunk);
     if (!ok && !this.paused && this.stream.writableLength > this.highWaterMark) {
       // Backpressure: a peer that does not read its answers stops being read.
       this.paused = true;
       this.stream.pause();
     }
-  }
-
-  private cork(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.stream.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      this.stream.uncork();
-    });
   }
 
   private resume(): void {
@@ -292,6 +351,7 @@ export class Connection {
   /** Graceful close: flush what is written, then end. */
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.stream.end();
     // If the peer never closes its side, do not hang.
     setTimeout(() => this.destroy(), 2000).unref();

@@ -22,7 +22,15 @@ import {
 import { Connection, type ConnectionOptions, type ConnectionOwner } from './connection.js';
 import { channels } from './diagnostics.js';
 import { elect } from './election.js';
-import { isOpen, transition, type PeerAction, type PeerEvent, type PeerState, type TransitionContext } from './state-machine.js';
+import {
+  isOpen,
+  transition,
+  type PeerAction,
+  type PeerEvent,
+  type PeerState,
+  type TransitionContext,
+  type TransitionResult,
+} from './state-machine.js';
 import { CEA_WAIT_DEFAULT_MS, DPA_WAIT_DEFAULT_MS, TC_DEFAULT_MS, type Clock } from './timers.js';
 import { Watchdog, type WatchdogState } from './watchdog.js';
 
@@ -62,6 +70,30 @@ interface EventArgs {
   msg?: Message;
   caps?: PeerCapabilities;
   verdict?: { resultCode: number; errorMessage?: string };
+}
+
+/** The receive events of each connection side, spelled out so that dispatching a message builds no string. */
+const RECEIVE_EVENTS = {
+  'I-': { cer: 'I-Rcv-CER', dwr: 'I-Rcv-DWR', dpr: 'I-Rcv-DPR', message: 'I-Rcv-Message' },
+  'R-': { cer: 'R-Rcv-CER', dwr: 'R-Rcv-DWR', dpr: 'R-Rcv-DPR', message: 'R-Rcv-Message' },
+} as const satisfies Record<'I-' | 'R-', Record<string, PeerEvent>>;
+
+/**
+ * Transitions that need no context (no guard), looked up once per (state, event): the table is constant,
+ * and every application message would otherwise look its row up again by a string key.
+ */
+const unguarded = new Map<PeerState, Map<PeerEvent, TransitionResult>>();
+
+function transitionFor(state: PeerState, event: PeerEvent, ctx: TransitionContext): TransitionResult {
+  let byEvent = unguarded.get(state);
+  const known = byEvent?.get(event);
+  if (known !== undefined) return known;
+  const t = transition(state, event, ctx);
+  if (t.row === undefined || t.row.guard === undefined) {
+    if (!byEvent) unguarded.set(state, (byEvent = new Map()));
+    byEvent.set(event, t);
+  }
+  return t;
 }
 
 export class Peer extends EventEmitter {
@@ -164,7 +196,7 @@ export class Peer extends EventEmitter {
 
   private fire(event: PeerEvent, args: EventArgs, ctx: TransitionContext = {}): void {
     const from = this.state;
-    const t = transition(from, event, ctx);
+    const t = transitionFor(from, event, ctx);
     if (!t.defined) {
       this.undefinedEvent(event, args);
       return;
@@ -220,6 +252,13 @@ export class Peer extends EventEmitter {
 
   private act(action: PeerAction, a: EventArgs): void {
     switch (action) {
+      // First: the action of every application request (a switch compares its cases in order).
+      case 'Process':
+        if (a.conn && a.msg) {
+          this.stats.requestsIn++;
+          this.host.onRequest(this, a.conn, a.msg);
+        }
+        return;
       case 'I-Snd-Conn-Req':
         this.connectOut();
         return;
@@ -284,12 +323,6 @@ export class Peer extends EventEmitter {
       case 'I-Snd-Message':
       case 'R-Snd-Message':
         return; // requests go out through request()
-      case 'Process':
-        if (a.conn && a.msg) {
-          this.stats.requestsIn++;
-          this.host.onRequest(this, a.conn, a.msg);
-        }
-        return;
       case 'Process-DWR':
         return; // the watchdog was told about the traffic when it arrived
       case 'I-Snd-DWA':
@@ -348,7 +381,7 @@ export class Peer extends EventEmitter {
   }
 
   private onMessage(conn: Connection, msg: Message): void {
-    const p = this.prefix(conn);
+    const events = RECEIVE_EVENTS[this.prefix(conn)];
     const isReq = (msg.flags & FLAG_R) !== 0;
     if (!isReq) return; // answers to our requests are resolved by the connection; strays are dropped
     if (this.state === 'Wait-I-CEA' && conn === this.iConn) {
@@ -358,16 +391,16 @@ export class Peer extends EventEmitter {
     }
     switch (msg.commandCode) {
       case Cmd.CAPABILITIES_EXCHANGE:
-        this.fire(`${p}Rcv-CER` as PeerEvent, { conn, msg });
+        this.fire(events.cer, { conn, msg });
         return;
       case Cmd.DEVICE_WATCHDOG:
-        this.fire(`${p}Rcv-DWR` as PeerEvent, { conn, msg });
+        this.fire(events.dwr, { conn, msg });
         return;
       case Cmd.DISCONNECT_PEER:
-        this.fire(`${p}Rcv-DPR` as PeerEvent, { conn, msg });
+        this.fire(events.dpr, { conn, msg });
         return;
       default:
-        this.fire(`${p}Rcv-Message` as PeerEvent, { conn, msg });
+        this.fire(events.message, { conn, msg });
     }
   }
 

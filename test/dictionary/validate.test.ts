@@ -492,6 +492,33 @@ describe('dictionary changes and nesting', () => {
   });
 });
 
+describe('counts are per level and per message', () => {
+  test('sibling grouped AVPs of one grammar, and the same message again, count afresh', () => {
+    const sub = (type: number) => grp(443, [num(450, type), str(444, `id-${type}`)]);
+    const twoSubs = tgpp.grp(873, [sub(2), sub(0), imsInformation()]);
+    for (let i = 0; i < 3; i++) assert.equal(validateMessage(acr(acrAvps(twoSubs)), dict), undefined, `run ${i}`);
+    // A real excess is still seen after those runs, and the runs after it are clean again.
+    const extra = num(450, 1);
+    const bad = tgpp.grp(873, [sub(2), grp(443, [num(450, 0), str(444, 'x'), extra]), imsInformation()]);
+    const e = validateMessage(acr(acrAvps(bad)), dict);
+    expectError(e, 'AVP_TOO_MANY', 5009, 'Service-Information/Subscription-Id/Subscription-Id-Type');
+    assert.equal(validateMessage(acr(acrAvps(twoSubs)), dict), undefined);
+  });
+
+  test('AVP codes beyond the dense index range are found in the grammar', () => {
+    const d = builtinDictionary().add({
+      avps: [
+        { name: 'Far-Away', code: 900_000, vendorId: 0, type: 'Unsigned32', mandatory: 'must' },
+        { name: 'Far-Vendor', code: 70_000, vendorId: 4242, type: 'Unsigned32', mandatory: 'must' },
+      ],
+    });
+    const g = grammar('{ Far-Away }\n[ Far-Vendor ]');
+    assert.equal(validateAvps([num(900_000, 1), num(70_000, 2, VM, 4242)], g, d), undefined);
+    expectError(validateAvps([num(70_000, 2, VM, 4242)], g, d), 'AVP_MISSING', 5005, 'Far-Away');
+    expectError(validateAvps([num(900_000, 1), num(900_000, 2)], g, d), 'AVP_TOO_MANY', 5009, 'Far-Away');
+  });
+});
+
 describe('test vectors decoded by the codec', () => {
   for (const v of loadVectors()) {
     test(`${v.name} validates`, () => {

@@ -312,6 +312,45 @@ describe('duplicate detection (RFC 6733 §6.1.1, base-protocol.md §14.3)', () =
   });
 });
 
+describe('duplicate detection of answers given later (RFC 6733 §6.1)', () => {
+  test('once a promised answer is sent, a T-flagged retransmission (Origin-Host in any case) gets its octets', async () => {
+    const { node, calls } = testNode({}, async (req, ctx) => {
+      await sleep(1);
+      return buildAnswer(req, ctx.identity, 2001, {
+        avps: req.avps.filter((a) => a.code === AVP.ACCOUNTING_RECORD_NUMBER),
+      });
+    });
+    const c = await openClient(node);
+    const first = await c.exchange(acr({ hbh: 0x51, e2e: 0xfffffff1 }));
+    const again = await c.exchange(acr({ hbh: 0x52, e2e: 0xfffffff1, flags: R | P | T, originHost: 'CTF.Example.COM' }));
+    assert.equal(calls.length, 1, 'the handler ran once');
+    assert.equal(again.hbh, 0x52);
+    const expected = Buffer.from(first.bytes);
+    expected.writeUInt32BE(0x52, 12);
+    assert.equal(again.bytes.toString('hex'), expected.toString('hex'));
+    c.destroy();
+  });
+
+  test('a promised answer that cannot be encoded is answered 5012, and the node goes on', async () => {
+    let broken = true;
+    const { node } = testNode({}, async (req, ctx) => {
+      const a = buildAnswer(req, ctx.identity, 2001);
+      if (broken) a.avps.push({ code: AVP.ACCOUNTING_RECORD_NUMBER, flags: 0x40, vendorId: 0, type: 'Unsigned32', value: -1 });
+      return a;
+    });
+    const c = await openClient(node);
+    const bad = await c.exchange(acr({ hbh: 0x61, e2e: 0x61 }));
+    assert.equal(resultCode(bad), 5012);
+    assert.equal(bad.hbh, 0x61);
+    broken = false;
+    assert.equal(resultCode(await c.exchange(acr({ hbh: 0x62, e2e: 0x62 }))), 2001);
+    // The retransmission of the failed request gets the same 5012.
+    const again = await c.exchange(acr({ hbh: 0x63, e2e: 0x61, flags: R | P | T }));
+    assert.equal(resultCode(again), 5012);
+    c.destroy();
+  });
+});
+
 describe('echoed AVPs (RFC 6733 §6.2)', () => {
   test('Session-Id first and every Proxy-Info, in order, in the application’s answer and in error answers', async () => {
     const { node } = testNode();

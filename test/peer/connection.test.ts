@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { after, describe, test } from 'node:test';
 import type { DiameterError } from '../../src/codec/errors.js';
+import { decodeMessage } from '../../src/codec/message.js';
 import { FLAG_R, FLAG_T, type Message } from '../../src/codec/types.js';
 import { builtinDictionary } from '../../src/dictionary/builtin.js';
 import { Connection, type ConnectionOwner } from '../../src/peer/connection.js';
@@ -289,6 +290,41 @@ describe('writing', () => {
     while (held.length) held.shift()!();
     await turn();
     assert.equal(slow.isPaused(), false, 'reading resumed after drain');
+    conn.destroy();
+  });
+
+  test('octets handed to the stream are never rewritten, across turns, new slabs and big messages', async () => {
+    // A transport that keeps every chunk it is given, by reference, as a socket with queued writes does.
+    const chunks: Buffer[] = [];
+    const sink = new Duplex({
+      read() {},
+      write(chunk: Buffer, _enc, cb) {
+        chunks.push(chunk);
+        cb();
+      },
+    });
+    const conn = new Connection(sink, recorder());
+    const expected: Buffer[] = [];
+    for (let t = 0; t < 4; t++) {
+      // Many mid-sized messages in one turn (more than one output slab) ...
+      for (let i = 0; i < 30; i++) {
+        const m = message({ flags: P, command: 271, appId: 3, hbh: t * 100 + i, e2e: i }, [
+          avp(AVP.SESSION_ID, String.fromCharCode(97 + ((t + i) % 26)).repeat(2900 + i)),
+        ]);
+        conn.write(m);
+        expected.push(m);
+      }
+      // ... and one bigger than a slab, encoded by the connection itself (from its decoded form).
+      const raw = message({ flags: P, command: 271, appId: 3, hbh: 1000 + t, e2e: t }, [
+        avp(AVP.SESSION_ID, String.fromCharCode(48 + t).repeat(40_000 + t)),
+      ]);
+      const bytes = conn.sendMessageBytes(decodeMessage(raw));
+      expected.push(raw);
+      assert.equal(bytes.toString('hex'), raw.toString('hex'), 'sendMessageBytes returns what it sent');
+      await turn();
+    }
+    assert.equal(chunks.length, 4, 'one write per turn');
+    assert.equal(Buffer.concat(chunks).toString('hex'), Buffer.concat(expected).toString('hex'));
     conn.destroy();
   });
 
