@@ -1,7 +1,9 @@
 /**
  * CDR store throughput: commits of B session upserts + C CDRs (default 100 + 25, roughly one CDR per four
  * ACRs of an IMS call), against SQLite with synchronous=NORMAL and FULL and, when DIAMKIT_PG_URL is set,
- * PostgreSQL. Batch size 1 shows what a store would cost per ACR without group commit.
+ * PostgreSQL. Batch size 1 shows what a store would cost per ACR without group commit. Rows are the CDF's
+ * sizes and forms: session data ~1.5 KB written as its own JSON text (the kept ACRs in base64), CDRs with
+ * ~2 KB of raw AVPs as JsonText and time-ordered ids (newCdrId).
  *
  *   node --import tsx bench/store-bench.ts [--batches 200] [--sessions 100] [--cdrs 25] [--single 300]
  *
@@ -14,8 +16,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { PostgresStore } from '../src/cdf/postgres-store.js';
+import { JsonText } from '../src/cdf/json-text.js';
 import { SqliteStore } from '../src/cdf/sqlite-store.js';
-import type { AccountingSession, Cdr, CdrStore, StoreBatch } from '../src/cdf/store.js';
+import { newCdrId } from '../src/cdf/store-records.js';
+import type { AccountingSession, Cdr, CdrStore, JsonValue, StoreBatch } from '../src/cdf/store.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +36,29 @@ const SINGLE = Number(args.single);
 const KEYSPACE = 10_000;
 
 let cdrId = 0;
+
+/** Stand-ins for the two ACRs a session keeps (≈ 700 bytes each, as vector 05), in base64. */
+const KEPT_ACR = Buffer.alloc(700, 0x41).toString('base64');
+/** A CDR's raw AVPs as the CDF writes them: JSON text of two ACRs' AVP lists (≈ 1.9 KB). */
+const RAW_AVPS = JSON.stringify({
+  first: Array.from({ length: 24 }, (_, i) => ({ [`AVP-${i}`]: `value ${i} of the first ACR` })),
+  last: Array.from({ length: 24 }, (_, i) => ({ [`AVP-${i}`]: `value ${i} of the last ACR` })),
+});
+
+/** Session data that writes its own JSON text, as the session manager's kept data does (JsonTextSource). */
+function keptData(i: number, round: number): JsonValue {
+  const value = {
+    v: 2,
+    first: KEPT_ACR,
+    ps: false,
+    containers: [],
+    recordNumbers: { max: round, missing: [] },
+    last: KEPT_ACR,
+    icid: `icid-${i}-${round}`,
+  };
+  const text = JSON.stringify(value);
+  return { toJSON: () => value, toJsonText: () => text } as unknown as JsonValue;
+}
 
 function sessionAt(i: number, round: number): AccountingSession {
   const now = new Date();
@@ -50,19 +77,14 @@ function sessionAt(i: number, round: number): AccountingSession {
     partialSequence: 0,
     counters: { acrs: BigInt(round + 1), inputOctets: 123456789012n * BigInt(round + 1) },
     anomalies: [],
-    data: {
-      callingParty: 'sip:+491701234567@example.com',
-      calledParty: 'tel:+491709876543',
-      icid: `icid-${i}-${round}`,
-      media: [{ type: 'audio', codec: 'AMR-WB', port: 49170 }],
-    },
+    data: keptData(i, round),
   };
 }
 
 function cdrFor(s: AccountingSession): Cdr {
   const now = new Date();
   return {
-    id: `bench-${process.pid}-${++cdrId}`,
+    id: newCdrId(),
     kind: 'ims',
     recordType: 63,
     sessionId: s.sessionId,
@@ -73,7 +95,7 @@ function cdrFor(s: AccountingSession): Cdr {
     servedParty: [{ type: 0, data: '491701234567' }],
     originHost: s.originHost,
     originRealm: s.originRealm,
-    localRecordSequenceNumber: cdrId,
+    localRecordSequenceNumber: ++cdrId,
     anomalies: [],
     fields: {
       recordType: 63,
@@ -92,10 +114,7 @@ function cdrFor(s: AccountingSession): Cdr {
         { sDPMediaName: 'audio', sDPMediaDescription: ['b=AS:41', 'a=rtpmap:97 AMR-WB/16000'] },
       ],
     },
-    rawAvps: [
-      { code: 480, value: 4 },
-      { code: 485, value: 3 },
-    ],
+    rawAvps: new JsonText(RAW_AVPS),
     createdAt: now,
   };
 }

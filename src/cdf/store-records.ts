@@ -4,13 +4,16 @@
  * Checking here, not in the database, makes SQLite (which would take 'abc' in an INTEGER column) and
  * PostgreSQL refuse exactly the same records.
  */
+import { randomFillSync } from 'node:crypto';
 import { DiameterError, type ErrorCodeName } from '../codec/errors.js';
+import { JsonText } from './json-text.js';
 import type {
   AccountingSession,
   Cdr,
   CdrFilter,
   OpenSessionQuery,
   JsonObject,
+  JsonTextSource,
   JsonValue,
   SessionKey,
   StoreBatch,
@@ -43,6 +46,32 @@ export function parseSubKey(column: string): bigint | undefined {
 /** Map key of a session: Session-Id and sub-session joined by NUL, which neither may contain. */
 export function sessionMapKey(k: SessionKey): string {
   return `${k.sessionId}\u0000${subKey(k.subSessionId)}`;
+}
+
+// ---- CDR ids -------------------------------------------------------------------------------------------
+
+/** Random bytes drawn 4 KiB at a time: one randomFillSync per 256 ids instead of one per id. */
+const idRandom = Buffer.alloc(4096);
+let idRandomAt = idRandom.length;
+
+/**
+ * A new CDR id (store.ts Cdr.id): an RFC 9562 §5.7 version 7 UUID, i.e. 48 bits of Unix time in ms, then
+ * 74 random bits. Ids made later sort later, so each insert into the unique index on the id lands at its
+ * right-hand end, where the previous inserts already are; with random (v4) ids every CDR dirties a leaf
+ * page of its own, which a commit then writes whole to the WAL, and the index soon outgrows the cache.
+ */
+export function newCdrId(now: number = Date.now()): string {
+  if (idRandomAt === idRandom.length) {
+    randomFillSync(idRandom);
+    idRandomAt = 0;
+  }
+  const b = idRandom.subarray(idRandomAt, idRandomAt + 16);
+  idRandomAt += 16;
+  b.writeUIntBE(now, 0, 6);
+  b[6] = (b[6]! & 0x0f) | 0x70; // version 7
+  b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 // ---- checks -------------------------------------------------------------------------------------------
@@ -173,18 +202,39 @@ function replacer(this: Record<string, unknown>, key: string, v: unknown): unkno
   return v;
 }
 
+/**
+ * The JSON text of a value that already has it: a JsonText (the CDR builder's raw AVPs), or an object that
+ * writes its own text (store.ts JsonTextSource, e.g. the session manager's kept data). Writing that text as
+ * it is skips JSON.stringify scanning it again, the largest cost of a commit's preparation. Its producer
+ * vouches that it is JSON; the NUL check in encodeJson still applies.
+ */
+function ownJsonText(value: unknown): string | undefined {
+  if (value instanceof JsonText) return value.text;
+  if (typeof value === 'object' && value !== null) {
+    const own = (value as Partial<JsonTextSource>).toJsonText;
+    if (typeof own === 'function') return own.call(value);
+  }
+  return undefined;
+}
+
 /** JSON text for a blob column; bigint becomes its decimal string (store.ts JsonValue). */
 export function encodeJson(value: unknown, what: string): string {
   let text: string | undefined;
   try {
-    text = isPlainJson(value) ? JSON.stringify(value) : JSON.stringify(value, replacer);
+    text =
+      ownJsonText(value) ?? (isPlainJson(value) ? JSON.stringify(value) : JSON.stringify(value, replacer));
   } catch (e) {
     bad(`${what}: ${(e as Error).message}`);
   }
-  if (text === undefined) bad(`${what} is not JSON`);
+  if (typeof text !== 'string') bad(`${what} is not JSON`);
   // PostgreSQL jsonb refuses \u0000; refuse it in both backends.
   if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) bad(`${what} contains NUL`);
   return text;
+}
+
+/** Anomaly names (checked to be strings) as JSON; most records have none. */
+function anomaliesJson(anomalies: string[]): string {
+  return anomalies.length === 0 ? '[]' : encodeJson(anomalies, 'anomalies');
 }
 
 export function encodeCounters(counters: Record<string, bigint>): string {
@@ -202,7 +252,7 @@ export function decodeCounters(text: string): Record<string, bigint> {
 
 // ---- rows ---------------------------------------------------------------------------------------------
 
-/** Session columns in one order both backends use; times as Date, JSON as text. */
+/** Session columns in one order both backends use: a Row holds the values in this order. */
 export const SESSION_COLUMNS = [
   'session_id',
   'sub_session_id',
@@ -224,27 +274,37 @@ export const SESSION_COLUMNS = [
 
 export type SessionColumn = (typeof SESSION_COLUMNS)[number];
 export type ColumnValue = string | number | Date | null;
-export type Row<C extends string> = Record<C, ColumnValue>;
+/** A value as a backend binds it: a time becomes what TimeValue makes of it. */
+export type BoundValue = string | number | null;
+/**
+ * A row to write: its values in SESSION_COLUMNS or CDR_COLUMNS order, ready to bind. Positional, because a
+ * prepared INSERT binds by position and an array is cheaper to make and to read than a keyed object.
+ */
+export type Row = BoundValue[];
+/** How a backend stores a time: SQLite as epoch milliseconds, PostgreSQL as ISO text (timestamptz). */
+export type TimeValue = (d: Date) => number | string;
 
-export function sessionToRow(s: AccountingSession): Row<SessionColumn> {
-  return {
-    session_id: s.sessionId,
-    sub_session_id: subKey(s.subSessionId),
-    origin_host: s.originHost,
-    origin_realm: s.originRealm,
-    state: s.state,
-    record_type: s.recordType,
-    last_record_number: s.lastRecordNumber,
-    opened_at: s.openedAt,
-    last_seen_at: s.lastSeenAt,
-    expires_at: s.expiresAt ?? null,
-    interim_interval: s.interimInterval ?? null,
-    service_context_id: s.serviceContextId ?? null,
-    partial_sequence: s.partialSequence,
-    counters: encodeCounters(s.counters),
-    anomalies: encodeJson(s.anomalies, 'anomalies'),
-    data: encodeJson(s.data, 'data'),
-  };
+export const epochMs: TimeValue = (d) => d.getTime();
+
+export function sessionToRow(s: AccountingSession, time: TimeValue): Row {
+  return [
+    s.sessionId,
+    subKey(s.subSessionId),
+    s.originHost,
+    s.originRealm,
+    s.state,
+    s.recordType,
+    s.lastRecordNumber,
+    time(s.openedAt),
+    time(s.lastSeenAt),
+    s.expiresAt === undefined ? null : time(s.expiresAt),
+    s.interimInterval ?? null,
+    s.serviceContextId ?? null,
+    s.partialSequence,
+    encodeCounters(s.counters),
+    anomaliesJson(s.anomalies),
+    encodeJson(s.data, 'data'),
+  ];
 }
 
 /** A row as a backend reads it: times as Date or epoch milliseconds, integers maybe as strings (int8). */
@@ -304,28 +364,28 @@ export const CDR_COLUMNS = [
 
 export type CdrColumn = (typeof CDR_COLUMNS)[number];
 
-export function cdrToRow(c: Cdr): Row<CdrColumn> {
-  return {
-    id: c.id,
-    kind: c.kind,
-    record_type: c.recordType ?? null,
-    session_id: c.sessionId,
-    sub_session_id: subKey(c.subSessionId),
-    record_sequence_number: c.recordSequenceNumber ?? null,
-    local_record_sequence_number: c.localRecordSequenceNumber ?? null,
-    record_opening_time: c.recordOpeningTime,
-    record_closing_time: c.recordClosingTime,
-    duration: c.duration,
-    cause_for_record_closing: c.causeForRecordClosing,
-    served_party: JSON.stringify(c.servedParty.map((p) => ({ type: p.type, data: p.data }))),
-    origin_host: c.originHost,
-    origin_realm: c.originRealm ?? null,
-    node_address: c.nodeAddress ?? null,
-    anomalies: encodeJson(c.anomalies, 'anomalies'),
-    fields: encodeJson(c.fields, 'fields'),
-    raw_avps: encodeJson(c.rawAvps, 'rawAvps'),
-    created_at: c.createdAt,
-  };
+export function cdrToRow(c: Cdr, time: TimeValue): Row {
+  return [
+    c.id,
+    c.kind,
+    c.recordType ?? null,
+    c.sessionId,
+    subKey(c.subSessionId),
+    c.recordSequenceNumber ?? null,
+    c.localRecordSequenceNumber ?? null,
+    time(c.recordOpeningTime),
+    time(c.recordClosingTime),
+    c.duration,
+    c.causeForRecordClosing,
+    JSON.stringify(c.servedParty.map((p) => ({ type: p.type, data: p.data }))),
+    c.originHost,
+    c.originRealm ?? null,
+    c.nodeAddress ?? null,
+    anomaliesJson(c.anomalies),
+    encodeJson(c.fields, 'fields'),
+    encodeJson(c.rawAvps, 'rawAvps'),
+    time(c.createdAt),
+  ];
 }
 
 export function cdrFromRow(r: ReadRow): Cdr {
@@ -363,8 +423,8 @@ export function cdrFromRow(r: ReadRow): Cdr {
 
 export interface PreparedBatch {
   deletes: SessionKey[];
-  upserts: Row<SessionColumn>[];
-  cdrs: Row<CdrColumn>[];
+  upserts: Row[];
+  cdrs: Row[];
 }
 
 /**
@@ -372,7 +432,7 @@ export interface PreparedBatch {
  * first, then upserts with the last one of a key winning. PostgreSQL's ON CONFLICT DO UPDATE refuses to
  * touch one row twice in a statement, so this is also what makes a multi-row upsert possible.
  */
-export function prepareBatch(batch: StoreBatch): PreparedBatch {
+export function prepareBatch(batch: StoreBatch, time: TimeValue = epochMs): PreparedBatch {
   const upsertByKey = new Map<string, AccountingSession>();
   (batch.sessionUpserts ?? []).forEach((s, i) => {
     checkSession(s, i);
@@ -388,8 +448,8 @@ export function prepareBatch(batch: StoreBatch): PreparedBatch {
   cdrs.forEach(checkCdr);
   return {
     deletes: [...deleteByKey.values()],
-    upserts: [...upsertByKey.values()].map(sessionToRow),
-    cdrs: cdrs.map(cdrToRow),
+    upserts: [...upsertByKey.values()].map((s) => sessionToRow(s, time)),
+    cdrs: cdrs.map((c) => cdrToRow(c, time)),
   };
 }
 

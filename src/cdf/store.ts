@@ -19,6 +19,17 @@ export type JsonValue =
   null | boolean | number | string | bigint | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * A value that writes its own JSON text: a store writes toJsonText() as it is instead of running
+ * JSON.stringify over the value, and reads the column back as the parsed JSON (a plain value). The text
+ * must be the JSON of what toJSON() returns, so anything else that serialises the value agrees. The
+ * session manager's kept session data is one (AccountingSession.data).
+ */
+export interface JsonTextSource {
+  toJSON(): unknown;
+  toJsonText(): string;
+}
+
 /** RFC 6733 §9.8.1 Accounting-Record-Type: 1 EVENT, 2 START, 3 INTERIM, 4 STOP. */
 export type AccountingRecordType = 1 | 2 | 3 | 4;
 
@@ -51,7 +62,10 @@ export interface AccountingSession extends SessionKey {
   counters: Record<string, bigint>;
   /** Record-number anomalies seen so far (§5.3), e.g. 'gap:3-5', 'startLost'. */
   anomalies: string[];
-  /** The session manager's own accumulated state (containers, SDP, IOIs …), opaque to the store. */
+  /**
+   * The session manager's own accumulated state (containers, SDP, IOIs …), opaque to the store. On write
+   * it may be an object that writes its own JSON text (JsonTextSource); it reads back as a plain value.
+   */
   data: JsonValue;
 }
 

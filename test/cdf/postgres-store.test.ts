@@ -112,6 +112,42 @@ describe('PostgresStore specifics', { skip }, () => {
     }
   });
 
+  it('migrates a version 1 schema: drops the kind and origin indexes, keeps its rows', async () => {
+    const schema = newSchema();
+    const first = new PostgresStore({ url: url!, schema });
+    await first.open();
+    await first.commit({ sessionUpserts: [session('kept')], cdrs: [cdr('v1-cdr', { kind: 'pgw' })] });
+    await first.close();
+    // Put the schema back to what version 1 left: its two extra CDR indexes, version 1.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(`CREATE INDEX cdrs_kind ON "${schema}".cdrs (kind, seq)`);
+    await client.query(`CREATE INDEX cdrs_origin ON "${schema}".cdrs (origin_host, seq)`);
+    await client.query(`UPDATE "${schema}".schema_version SET version = 1`);
+    const again = new PostgresStore({ url: url!, schema });
+    try {
+      await again.open();
+      assert.ok(await again.getSession({ sessionId: 'kept' }));
+      assert.equal(await again.countCdrs({ kind: 'pgw' }), 1);
+      const v = await client.query(`SELECT version FROM "${schema}".schema_version`);
+      assert.deepEqual(
+        v.rows.map((r: { version: string }) => Number(r.version)),
+        [POSTGRES_SCHEMA_VERSION],
+      );
+      const ix = await client.query(
+        `SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = 'cdrs' ORDER BY indexname`,
+        [schema],
+      );
+      assert.deepEqual(
+        ix.rows.map((r: { indexname: string }) => r.indexname),
+        ['cdrs_closing', 'cdrs_created', 'cdrs_id_key', 'cdrs_pkey', 'cdrs_session'],
+      );
+    } finally {
+      await again.close();
+      await client.end();
+    }
+  });
+
   it('refuses a schema written by a newer diamkit', async () => {
     const schema = newSchema();
     const first = new PostgresStore({ url: url!, schema });

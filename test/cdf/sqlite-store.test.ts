@@ -13,7 +13,8 @@ import Database from 'better-sqlite3';
 import { DiameterError } from '../../src/codec/errors.js';
 import { openStore } from '../../src/cdf/open-store.js';
 import { SQLITE_SCHEMA_VERSION, SqliteStore } from '../../src/cdf/sqlite-store.js';
-import { storeContract } from './store-contract.js';
+import { newCdrId } from '../../src/cdf/store-records.js';
+import { cdr, session, storeContract } from './store-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'diamkit-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -55,6 +56,71 @@ describe('SqliteStore specifics', () => {
       assert.equal(e.code, 'STORE_SCHEMA_NEWER');
       return true;
     });
+  });
+
+  it('makes new files with 8 KiB pages and keeps the page size of an existing file', async () => {
+    const fresh = join(dir, 'pages-new.db');
+    const store = new SqliteStore({ path: fresh });
+    await store.open();
+    await store.close();
+    const probe = new Database(fresh, { readonly: true });
+    assert.equal(probe.pragma('page_size', { simple: true }), 8192);
+    probe.close();
+
+    // A file made with SQLite's default page size (an older diamkit) stays as it is and works.
+    const old = join(dir, 'pages-old.db');
+    const db = new Database(old);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x); DROP TABLE t;');
+    db.close();
+    const oldStore = new SqliteStore({ path: old });
+    await oldStore.open();
+    await oldStore.commit({ cdrs: [cdr('on-old-pages')] });
+    assert.equal(await oldStore.countCdrs(), 1);
+    await oldStore.close();
+    const oldProbe = new Database(old, { readonly: true });
+    assert.equal(oldProbe.pragma('page_size', { simple: true }), 4096);
+    oldProbe.close();
+  });
+
+  it('migrates a version 1 file: drops the kind and origin indexes, keeps its rows', async () => {
+    const path = join(dir, 'v1.db');
+    const store = new SqliteStore({ path });
+    await store.open();
+    await store.commit({ sessionUpserts: [session('kept')], cdrs: [cdr('v1-cdr', { kind: 'pgw' })] });
+    await store.close();
+    // Put the file back to what schema version 1 left: its two extra CDR indexes, user_version 1.
+    const db = new Database(path);
+    db.exec('CREATE INDEX cdrs_kind ON cdrs (kind); CREATE INDEX cdrs_origin ON cdrs (origin_host);');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const again = new SqliteStore({ path });
+    await again.open();
+    assert.equal(again.settings().schemaVersion, SQLITE_SCHEMA_VERSION);
+    assert.ok(await again.getSession({ sessionId: 'kept' }));
+    assert.equal(await again.countCdrs({ kind: 'pgw' }), 1);
+    await again.close();
+    const probe = new Database(path, { readonly: true });
+    const indexes = probe
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cdrs' AND sql IS NOT NULL",
+      )
+      .pluck()
+      .all();
+    probe.close();
+    assert.deepEqual([...indexes].sort(), ['cdrs_closing', 'cdrs_created', 'cdrs_session']);
+  });
+
+  it('newCdrId makes RFC 9562 version 7 UUIDs: the time in front, so later ids sort later', () => {
+    // 2024-01-01T12:00:00.123Z = 1704110400123 ms = 0x018cc4e5227b: the first 48 bits, spelt out.
+    const t = Date.UTC(2024, 0, 1, 12, 0, 0, 123);
+    const id = newCdrId(t);
+    assert.match(id, /^018cc4e5-227b-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const ids = Array.from({ length: 600 }, (_, i) => newCdrId(t + i));
+    assert.equal(new Set(ids).size, ids.length, 'ids are unique');
+    assert.deepEqual([...ids].sort(), ids, 'ids made later sort later');
+    assert.notEqual(newCdrId(t).slice(15), newCdrId(t).slice(15), 'the same ms still gives random tails');
   });
 
   it('openStore treats anything but a postgres URL as a file path', async () => {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DiameterError } from '../../src/codec/errors.js';
 import { GroupCommitter } from '../../src/cdf/group-commit.js';
+import { JsonText } from '../../src/cdf/json-text.js';
 import type { AccountingSession, Cdr, CdrStore, StoreBatch } from '../../src/cdf/store.js';
 
 export interface StoreFixture {
@@ -237,6 +238,46 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       for (const b of bad) await rejectsWith(store.commit(b), 'STORE_BAD_RECORD', 5012);
       assert.equal(await store.getSession({ sessionId: 'ok' }), undefined);
       assert.equal(await store.countCdrs(), 0);
+    });
+
+    it('writes JSON that is already text as it is and reads it back as a value', async (t) => {
+      const { store } = await fresh(t);
+      // Session data that writes its own text (store.ts JsonTextSource): the store must write
+      // toJsonText(), not serialise the object (whose own fields would give other JSON).
+      const kept = {
+        calls: 0,
+        toJSON: () => ({ v: 2, first: 'AQAC', ps: false }),
+        toJsonText(): string {
+          kept.calls++;
+          return '{"v":2,"first":"AQAC","ps":false}';
+        },
+      };
+      await store.commit({
+        sessionUpserts: [session('own-text', { data: kept as never })],
+        cdrs: [cdr('text-1', { rawAvps: new JsonText('{"first":[{"Session-Id":"a;1"}],"last":null}') })],
+      });
+      assert.equal(kept.calls, 1);
+      assert.deepEqual((await store.getSession({ sessionId: 'own-text' }))?.data, {
+        v: 2,
+        first: 'AQAC',
+        ps: false,
+      });
+      assert.deepEqual((await store.listCdrs())[0]?.rawAvps, {
+        first: [{ 'Session-Id': 'a;1' }],
+        last: null,
+      });
+      // The NUL check (PostgreSQL jsonb refuses \u0000) applies to such text too.
+      const nul: StoreBatch[] = [
+        { cdrs: [cdr('text-nul', { rawAvps: new JsonText('["a\\u0000b"]') })] },
+        {
+          sessionUpserts: [
+            session('nul', { data: { toJSON: () => 'a', toJsonText: () => '"a\\u0000"' } as never }),
+          ],
+        },
+      ];
+      for (const b of nul) await rejectsWith(store.commit(b), 'STORE_BAD_RECORD', 5012);
+      assert.equal(await store.countCdrs(), 1);
+      assert.equal(await store.getSession({ sessionId: 'nul' }), undefined);
     });
 
     it('round-trips a CDR with every field; 64-bit volumes come back as exact decimal strings', async (t) => {
