@@ -13,10 +13,11 @@ import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { avpFromJson, avpsToJsonText, type JsonValue as MsgJson } from '../dictionary/message-format.js';
 import { RecordType, type AcrFields } from './acr.js';
-import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type NamedValue, type SessionData } from './cdr-builder.js';
+import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
 import { JsonText } from './json-text.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
-import { encodeJson, newCdrId } from './store-records.js';
+import { KeptData, NO_CONTAINERS, NO_MISSING } from './kept-data.js';
+import { newCdrId } from './store-records.js';
 
 export interface CdfSettings {
   /** Acct-Interim-Interval the CDF imposes in ACA START/INTERIM (seconds); undefined = none. */
@@ -95,8 +96,6 @@ function own(s: string): string {
 }
 
 /** Shared empty lists (a session copies on its first write): most sessions never need their own. */
-const NO_MISSING: readonly number[] = Object.freeze([]);
-const NO_CONTAINERS: readonly JsonObject[] = Object.freeze([]);
 const NO_ANOMALIES: readonly string[] = Object.freeze([]);
 
 const TGPP = 10415;
@@ -113,80 +112,6 @@ function child(a: Avp | undefined, code: number): Avp | undefined {
   return undefined;
 }
 
-/**
- * What an open session keeps between ACRs, in memory and as AccountingSession.data in the store. The ACRs
- * themselves are kept as their bytes: the TS 32.298 fields and the JSON form of the AVPs (rawAvps) are built
- * from them only when a CDR is written (expand), so an ACR that writes no CDR decodes nothing beyond what
- * the node already did, and a session holds one string, not a tree of objects. In memory the bytes are a
- * latin1 string (one character per octet: the smallest string V8 has); in the store, base64 (toJSON), as
- * JSON text cannot carry NUL.
- */
-export class KeptData {
-  /** Format of the stored form (older stores held SessionData itself; restore() converts those). */
-  readonly v = 2;
-  /** The ACR that opened the record (START, or the INTERIM/STOP/EVENT it was built from). */
-  first: string;
-  /** The latest ACR applied after the first (INTERIM); undefined while there is none. */
-  last: string | undefined = undefined;
-  /** The first ACR's Service-Information has PS-Information (the closing cause depends on it, §6.4). */
-  ps = false;
-  /** P-GW service data containers, in arrival order, de-duplicated (§5.2), as the CDR lists them. */
-  containers: JsonObject[] = NO_CONTAINERS as JsonObject[];
-  recordNumbers: { max: number; missing: number[] };
-  /** When the last ACR applied happened, ms since the epoch (its Event-Timestamp, else when it was received). */
-  lastEventAt: number | undefined;
-  /** Inter-Operator-Identifier of the latest ACR whose IMS-Information carried one (§5.2 INTERIM, §6.2). */
-  iois: NamedValue[] | undefined = undefined;
-
-  constructor(first: string, recordNumber: number, lastEventAt: number | undefined) {
-    this.first = first;
-    this.recordNumbers = { max: recordNumber, missing: NO_MISSING as number[] };
-    this.lastEventAt = lastEventAt;
-  }
-
-  /** The stored form: plain JSON, the ACRs in base64. */
-  toJSON(): JsonObject {
-    const o: JsonObject = { v: 2, first: binToBase64(this.first), ps: this.ps, containers: this.containers, recordNumbers: this.recordNumbers };
-    if (this.last !== undefined) o.last = binToBase64(this.last);
-    if (this.lastEventAt !== undefined) o.lastEventAt = this.lastEventAt;
-    if (this.iois !== undefined) o.iois = this.iois as JsonObject[];
-    return o;
-  }
-
-  /**
-   * The stored form as JSON text (store.ts JsonTextSource), the same text as JSON.stringify(toJSON()):
-   * every START and INTERIM writes the session row, and the base64 ACRs, which need no escaping, go in
-   * as they are instead of through JSON.stringify's replacer walk. (The base64 of `first` is not kept
-   * between writes: it would add 40 % to a session's memory for about a microsecond per INTERIM.)
-   */
-  toJsonText(): string {
-    let t = `{"v":2,"first":"${binToBase64(this.first)}","ps":${this.ps},"containers":${encodeJson(this.containers, 'containers')},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
-    if (this.last !== undefined) t += `,"last":"${binToBase64(this.last)}"`;
-    if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
-    if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
-    return `${t}}`;
-  }
-
-  /** Reads the stored form. */
-  static fromJSON(j: { [k: string]: unknown }): KeptData {
-    const rn = j.recordNumbers as { max: number; missing: number[] };
-    const d = new KeptData(base64ToBin(j.first as string), rn.max, j.lastEventAt as number | undefined);
-    d.recordNumbers = rn;
-    if (typeof j.last === 'string') d.last = base64ToBin(j.last);
-    d.ps = j.ps === true;
-    if (Array.isArray(j.containers) && j.containers.length) d.containers = j.containers as JsonObject[];
-    if (j.iois !== undefined) d.iois = j.iois as NamedValue[];
-    return d;
-  }
-}
-
-function binToBase64(bin: string): string {
-  return Buffer.from(bin, 'latin1').toString('base64');
-}
-
-function base64ToBin(b64: string): string {
-  return Buffer.from(b64, 'base64').toString('latin1');
-}
 
 /** One decoded ACR a CDR is built from: its AVPs and its Service-Information by name. */
 interface AcrJson {

@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readAcr } from '../../src/cdf/acr.js';
-import { KeptData, SessionManager } from '../../src/cdf/session-manager.js';
+import { KeptData } from '../../src/cdf/kept-data.js';
+import { SessionManager } from '../../src/cdf/session-manager.js';
 import { decodeMessage, encodeMessage } from '../../src/codec/message.js';
 import type { Message } from '../../src/codec/types.js';
 import { builtinDictionary } from '../../src/dictionary/builtin.js';

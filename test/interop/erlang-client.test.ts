@@ -211,6 +211,34 @@ class OtpServer {
   }
 }
 
+
+/**
+ * What OTP saw from one client: `sessions` Session-Ids of RFC 6733 §8.8 form (`me` then `tail`), each with
+ * `records` ([type, number]) in order, our identity and OTP's realm, application 3, no decode errors; and
+ * one connection that advertised application 3 and ended with DPR.
+ */
+function assertSessionsAtOtp(otp: OtpServer, me: string, sessions: number, tail: RegExp, records: [number, number][]): void {
+  const bySession = new Map<string, SeenAcr[]>();
+  for (const a of otp.acrs()) bySession.set(a.sessionId, [...(bySession.get(a.sessionId) ?? []), a]);
+  assert.equal(bySession.size, sessions, otp.out);
+  for (const [sid, recs] of bySession) {
+    assert.match(sid, new RegExp(`^${escapeRe(me)}${tail.source}`), 'RFC 6733 §8.8 form');
+    assert.deepEqual(
+      recs.map((a) => [a.type, a.number]),
+      records,
+      sid,
+    );
+    for (const a of recs) {
+      assert.deepEqual(
+        [a.originHost, a.originRealm, a.destinationRealm, a.acctAppIds, a.decodeErrors],
+        [me, REALM, OTP_REALM, '[3]', 0],
+        sid,
+      );
+    }
+  }
+  assert.deepEqual(otp.events(), [`peer_up ${me} [3]`, `peer_down ${me}`], 'CER advertised 3; DPR at the end');
+}
+
 /** `{Name: value}` AVPs of a message in the JSON form, by name (the first of each). */
 function avpsByName(m: MessageJson): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -367,33 +395,11 @@ steps:
     );
     await otp.waitFor(`peer_down ${me}`);
     // Each session's three records arrived in order, as the client numbered them, under its own Session-Id.
-    const bySession = new Map<string, SeenAcr[]>();
-    for (const a of otp.acrs()) bySession.set(a.sessionId, [...(bySession.get(a.sessionId) ?? []), a]);
-    assert.equal(bySession.size, sessions, otp.out);
-    for (const [sid, recs] of bySession) {
-      assert.match(sid, new RegExp(`^${escapeRe(me)};\\d+;\\d+;[0-9a-f]{6}$`), 'RFC 6733 §8.8 form');
-      assert.deepEqual(
-        recs.map((a) => [a.type, a.number]),
-        [
-          [2, 0],
-          [3, 1],
-          [4, 2],
-        ],
-        sid,
-      );
-      for (const a of recs) {
-        assert.deepEqual(
-          [a.originHost, a.originRealm, a.destinationRealm, a.acctAppIds, a.decodeErrors],
-          [me, REALM, OTP_REALM, '[3]', 0],
-          sid,
-        );
-      }
-    }
-    assert.deepEqual(
-      otp.events(),
-      [`peer_up ${me} [3]`, `peer_down ${me}`],
-      'CER advertised 3; DPR at the end',
-    );
+    assertSessionsAtOtp(otp, me, sessions, /;\d+;\d+;[0-9a-f]{6}$/, [
+      [2, 0],
+      [3, 1],
+      [4, 2],
+    ]);
   } finally {
     await otp.stop();
   }
@@ -468,33 +474,12 @@ avps:
     assert.deepEqual(rep.resultCodes, { '2001': rep.requests.sent });
     await otp.waitFor(`peer_down ${me}`);
     // What OTP saw, record by record: per session START 0, INTERIM 1, INTERIM 2, STOP 3, in order.
-    const bySession = new Map<string, SeenAcr[]>();
-    for (const a of otp.acrs()) bySession.set(a.sessionId, [...(bySession.get(a.sessionId) ?? []), a]);
-    assert.equal(bySession.size, count);
-    for (const [sid, recs] of bySession) {
-      assert.match(sid, new RegExp(`^${escapeRe(me)};\\d+;\\d{10}$`), 'RFC 6733 §8.8 form');
-      assert.deepEqual(
-        recs.map((a) => [a.type, a.number]),
-        [
-          [2, 0],
-          [3, 1],
-          [3, 2],
-          [4, 3],
-        ],
-        sid,
-      );
-      for (const a of recs)
-        assert.deepEqual(
-          [a.originHost, a.originRealm, a.destinationRealm, a.acctAppIds, a.decodeErrors],
-          [me, REALM, OTP_REALM, '[3]', 0],
-          sid,
-        );
-    }
-    assert.deepEqual(
-      otp.events(),
-      [`peer_up ${me} [3]`, `peer_down ${me}`],
-      'CER advertised 3; DPR at the end',
-    );
+    assertSessionsAtOtp(otp, me, count, /;\d+;\d{10}$/, [
+      [2, 0],
+      [3, 1],
+      [3, 2],
+      [4, 3],
+    ]);
   } finally {
     await otp.stop();
   }
