@@ -378,12 +378,13 @@ class DriverConnection {
     r.inFlight -= acas;
     r.answered += acas;
     this.driver.noteAnswered(acas);
+    this.fill();
+    // After fill: the last sessions of a phase may be skipped (fewer than a whole group), so the phase can
+    // end with nothing more sent.
     if (r.answered >= r.sent && r.next >= r.total) {
       this.run = undefined;
       r.done();
-      return;
     }
-    this.fill();
   }
 }
 

@@ -141,8 +141,8 @@ export class SessionManager {
    * Map from its start would skip every hole its deletes left, on each STOP). An item whose key was closed
    * again, or dropped, no longer matches the Map and is skipped.
    */
-  private closedKeys: string[] = [];
-  private closedEntries: ClosedKey[] = [];
+  private closedKeys: (string | undefined)[] = [];
+  private closedEntries: (ClosedKey | undefined)[] = [];
   private closedHead = 0;
 
   constructor(
@@ -225,6 +225,10 @@ export class SessionManager {
         if (this.closed.size > this.settings.closedKeyLimit || now - c.at > windowMs) this.closed.delete(ck);
         else break;
       }
+      // Let go of what was passed at once: until the queue is next compacted (below) these slots would
+      // otherwise keep up to as many forgotten keys alive as the limit allows remembered ones.
+      this.closedKeys[h] = undefined;
+      this.closedEntries[h] = undefined;
       h++;
     }
     this.closedHead = h;

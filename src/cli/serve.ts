@@ -12,6 +12,7 @@ import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
 import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
 import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from '../cdf/heap-growth.js';
+import { DEFAULT_IDLE_RECLAIM_SECONDS, IdleReclaim } from '../cdf/idle-reclaim.js';
 import { RfApplication } from '../cdf/rf-application.js';
 import type { ServeExtras } from '../config/to-options.js';
 import { startServeAdmin } from '../admin/serve-admin.js';
@@ -99,6 +100,16 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     await rf.start();
     node.register(rf.application());
     cleanups.push(() => rf.stop(), () => store.close());
+    const idle = extra?.idleReclaimSeconds ?? DEFAULT_IDLE_RECLAIM_SECONDS;
+    if (idle > 0) {
+      const reclaim = new IdleReclaim({
+        idleMs: idle * 1000,
+        activity: () => rf.sessions.counters.acrs,
+        onReclaim: (before, after) => log.debug({ heapBefore: before, heapAfter: after }, 'idle: unused heap given back'),
+      });
+      reclaim.start();
+      cleanups.push(async () => reclaim.stop());
+    }
     cdf = { rf, store };
     log.info({ store: store.backend, location: opts.store ?? DEFAULT_STORE_PATH, openSessions: rf.sessions.sessions.size }, 'CDF (Rf, application 3) ready');
   }

@@ -180,6 +180,11 @@ const cdf = z
       'a whole percent 0..1000',
       'how far the JavaScript heap may grow past what is live before a full collection (default 20; 0 = V8 decides)',
     ).optional(),
+    idleReclaimSeconds: field(
+      wholeSeconds(0),
+      'whole seconds >= 0',
+      'after this long with no ACR following a busy spell, give unused heap back (default 5; 0 = never)',
+    ).optional(),
     partial: z
       .strictObject({
         timeLimit: field(
@@ -202,7 +207,7 @@ const cdf = z
       .describe('partial CDR limits (TS 32.298)'),
   })
   .describe('the simulated Rf CDF');
-field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, heapGrowthPercent, partial)');
+field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, heapGrowthPercent, idleReclaimSeconds, partial)');
 
 const admin = z
   .strictObject({

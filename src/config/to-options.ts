@@ -20,6 +20,8 @@ export interface ServeExtras {
   cdf: Partial<CdfSettings>;
   /** cdf.heapGrowthPercent (src/cdf/heap-growth.ts). */
   heapGrowthPercent?: number;
+  /** cdf.idleReclaimSeconds (src/cdf/idle-reclaim.ts). */
+  idleReclaimSeconds?: number;
   /** Listeners beyond the first TCP and TLS ones (those two map onto --host/--port/--tls-*). */
   listeners: ListenOptions[];
   /** Peers to connect to (and reconnect to after Tc). */
@@ -107,6 +109,7 @@ export function serveExtras(c: DiamkitConfig, file: string): ServeExtras {
       partialMaxContainers: p?.maxContainers,
     }),
     heapGrowthPercent: c.cdf?.heapGrowthPercent,
+    idleReclaimSeconds: c.cdf?.idleReclaimSeconds,
     listeners,
     connect,
     admin: c.admin,

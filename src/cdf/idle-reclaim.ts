@@ -1,0 +1,103 @@
+/**
+ * Gives memory back once a burst of traffic is over.
+ *
+ * While a CDF closes sessions by the thousand, V8 grows its young generation (to 2 × 16 MiB) and leaves the
+ * old generation's emptied pages committed; it does not shrink either on its own while the process then
+ * sits idle, so a server that answered a burst of 300,000 STOPs kept ~95 MiB of heap it no longer used
+ * (measured: new space 32 MiB committed and empty, old space 67 MiB for 40 MiB live; docs/perf.md,
+ * "memory"). A test tool is idle between runs far more than it is busy: when ACRs have stopped arriving
+ * for a whole interval after a busy one, and the heap holds noticeably more than it uses, one full
+ * collection (which compacts the old generation) and one minor one (after which V8 shrinks the young
+ * generation) return it. It runs once per quiet period, never while traffic flows, so no ACR waits for
+ * it; its pause is the heap's live size at a full collection's pace (~10–20 ms for 40–60 MB live).
+ */
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export const DEFAULT_IDLE_RECLAIM_SECONDS = 5;
+
+/** Below this much committed-but-unused heap there is nothing worth a full collection. */
+const MIN_SLACK_BYTES = 16 * 1024 * 1024;
+
+export interface IdleReclaimOptions {
+  /** The quiet time that counts as idle (ms); checked every `idleMs`. */
+  idleMs: number;
+  /** A counter that moves with traffic (e.g. ACRs applied). */
+  activity: () => number;
+  /** Runs the memory-reducing collection (default: V8's, see fullCollection). */
+  collect?: () => void;
+  /** Committed and used heap bytes (default: v8.getHeapStatistics()). */
+  heap?: () => { committed: number; used: number };
+  /** Called after each collection, with the committed heap before and after (for the log). */
+  onReclaim?: (before: number, after: number) => void;
+}
+
+let gcFn: ((o?: object) => void) | undefined;
+
+/**
+ * V8's own gc(), reached without starting Node with --expose-gc: the flag, set at run time, exposes gc() in
+ * contexts created afterwards, so a fresh vm context hands it over once. A call with no argument is a full
+ * mark-compact (it moves live objects off sparse old-generation pages so they can be freed); then a minor
+ * one, which lets V8 shrink the young generation it grew under load. (In Node 20's V8 any object argument
+ * means a minor collection, whatever its `type` says; with no argument every version does a full one.)
+ */
+export function fullCollection(): void {
+  if (!gcFn) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = runInNewContext('gc') as (o?: object) => void;
+  }
+  gcFn();
+  gcFn({ type: 'minor' });
+}
+
+function heapNow(): { committed: number; used: number } {
+  const h = v8.getHeapStatistics();
+  return { committed: h.total_heap_size, used: h.used_heap_size };
+}
+
+export class IdleReclaim {
+  #timer: NodeJS.Timeout | undefined;
+  #last = Number.NaN;
+  #busy = false;
+  #reclaims = 0;
+
+  constructor(private readonly opts: IdleReclaimOptions) {
+    if (!(opts.idleMs > 0)) throw new RangeError(`idle reclaim: expected a positive interval, got ${opts.idleMs}`);
+  }
+
+  /** Collections run so far. */
+  get reclaims(): number {
+    return this.#reclaims;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#last = this.opts.activity();
+    this.#timer = setInterval(() => this.tick(), this.opts.idleMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** One check (the timer's; public so tests drive it without waiting). */
+  tick(): void {
+    const a = this.opts.activity();
+    if (a !== this.#last) {
+      this.#last = a;
+      this.#busy = true;
+      return;
+    }
+    if (!this.#busy) return;
+    // Quiet for a whole interval after a busy one: once, and only if there is something to give back.
+    this.#busy = false;
+    const heap = this.opts.heap ?? heapNow;
+    const before = heap();
+    if (before.committed - before.used < MIN_SLACK_BYTES) return;
+    (this.opts.collect ?? fullCollection)();
+    this.#reclaims++;
+    this.opts.onReclaim?.(before.committed, heap().committed);
+  }
+}

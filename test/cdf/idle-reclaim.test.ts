@@ -1,0 +1,70 @@
+/**
+ * src/cdf/idle-reclaim.ts: one memory-giving collection per quiet period after traffic, none while traffic
+ * flows or when there is little to give back; and the real collection does free an emptied heap.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import { IdleReclaim, fullCollection } from '../../src/cdf/idle-reclaim.js';
+
+const MiB = 1024 * 1024;
+
+function harness(slackMiB = 64) {
+  let acrs = 0;
+  let collected = 0;
+  const heap = { committed: 200 * MiB, used: (200 - slackMiB) * MiB };
+  const r = new IdleReclaim({
+    idleMs: 1000,
+    activity: () => acrs,
+    collect: () => collected++,
+    heap: () => heap,
+  });
+  r.start();
+  r.stop(); // ticks are driven by hand
+  return { r, traffic: (n = 1) => (acrs += n), collected: () => collected, heap };
+}
+
+test('collects once when traffic stops, not while it flows, and again after the next busy spell', () => {
+  const h = harness();
+  h.r.tick();
+  assert.equal(h.collected(), 0, 'no traffic yet: nothing to give back');
+  for (let i = 0; i < 5; i++) {
+    h.traffic(100);
+    h.r.tick();
+  }
+  assert.equal(h.collected(), 0, 'never while ACRs keep arriving');
+  h.r.tick();
+  assert.equal(h.collected(), 1, 'the first quiet interval after a busy one');
+  h.r.tick();
+  h.r.tick();
+  assert.equal(h.collected(), 1, 'once per quiet period');
+  h.traffic();
+  h.r.tick();
+  h.r.tick();
+  assert.equal(h.collected(), 2, 'a new busy spell, a new quiet period');
+  assert.equal(h.r.reclaims, 2);
+});
+
+test('skips the collection when the heap holds little it does not use', () => {
+  const h = harness(8);
+  h.traffic();
+  h.r.tick();
+  h.r.tick();
+  assert.equal(h.collected(), 0, '8 MiB of slack is not worth a full collection');
+});
+
+test('refuses an interval that is not positive', () => {
+  assert.throws(() => new IdleReclaim({ idleMs: 0, activity: () => 0 }), /positive interval/);
+});
+
+test('the real collection frees the heap a burst left behind', () => {
+  // A burst's garbage: ~64 MiB promoted to the old generation, then dropped.
+  let keep: number[][] | undefined = [];
+  for (let i = 0; i < 4096; i++) keep.push(new Array(2048).fill(i));
+  const grown = v8.getHeapStatistics().total_heap_size;
+  keep = undefined;
+  fullCollection();
+  const after = v8.getHeapStatistics().total_heap_size;
+  assert.equal(keep, undefined);
+  assert.ok(grown - after > 32 * MiB, `heap ${Math.round(grown / MiB)} MiB -> ${Math.round(after / MiB)} MiB`);
+});
