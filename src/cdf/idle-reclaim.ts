@@ -26,6 +26,8 @@ export interface IdleReclaimOptions {
   activity: () => number;
   /** Runs the memory-reducing collection (default: V8's, see fullCollection). */
   collect?: () => void;
+  /** Frees what else can be had again (a store's caches), after the collection. */
+  release?: () => void;
   /** Committed and used heap bytes (default: v8.getHeapStatistics()). */
   heap?: () => { committed: number; used: number };
   /** Called after each collection, with the committed heap before and after (for the log). */
@@ -46,6 +48,9 @@ export function fullCollection(): void {
     v8.setFlagsFromString('--expose-gc');
     gcFn = runInNewContext('gc') as (o?: object) => void;
   }
+  // Twice: a full collection compacts only the sparsest pages it picks; the second finds what the first
+  // emptied and left.
+  gcFn();
   gcFn();
   gcFn({ type: 'minor' });
 }
@@ -97,6 +102,7 @@ export class IdleReclaim {
     const before = heap();
     if (before.committed - before.used < MIN_SLACK_BYTES) return;
     (this.opts.collect ?? fullCollection)();
+    this.opts.release?.();
     this.#reclaims++;
     this.opts.onReclaim?.(before.committed, heap().committed);
   }

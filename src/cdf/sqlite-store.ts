@@ -131,6 +131,13 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS cdrs_kind;
   DROP INDEX IF EXISTS cdrs_origin;
   `,
+  // Supervision runs on the session manager's memory, not on the store, so these two served only an
+  // operator's listing (`diamkit sessions` by origin host or overdue), which a scan of the open sessions
+  // answers; meanwhile every START, INTERIM and STOP paid for them (each INTERIM moves expires_at).
+  `
+  DROP INDEX IF EXISTS sessions_open_origin;
+  DROP INDEX IF EXISTS sessions_open_expires;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
@@ -353,6 +360,15 @@ export class SqliteStore implements CdrStore {
     } catch (e) {
       throw storeError('STORE_WRITE_FAILED', 'allocateSequence', e);
     }
+  }
+
+  /**
+   * Frees what SQLite holds for this connection that it can read again (its page cache): for an idle server
+   * after a burst (src/cdf/idle-reclaim.ts). Pages allocated at the peak sit at the top of the C heap, so
+   * freeing them is also what lets the allocator hand that heap back to the system.
+   */
+  releaseMemory(): void {
+    this.#db?.pragma('shrink_memory');
   }
 
   /** The connection's durability settings as SQLite reports them (diagnostics, tests). */

@@ -11,7 +11,8 @@ import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
 import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
-import { DEFAULT_HEAP_GROWTH_PERCENT, limitHeapGrowth } from '../cdf/heap-growth.js';
+import { SqliteStore } from '../cdf/sqlite-store.js';
+import { HeapGrowthLimit } from '../cdf/heap-growth.js';
 import { DEFAULT_IDLE_RECLAIM_SECONDS, IdleReclaim } from '../cdf/idle-reclaim.js';
 import { RfApplication } from '../cdf/rf-application.js';
 import type { ServeExtras } from '../config/to-options.js';
@@ -94,18 +95,20 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   const cleanups: (() => Promise<void>)[] = [];
   let cdf: { rf: RfApplication; store: Awaited<ReturnType<typeof openStore>> } | undefined;
   if (opts.cdf !== false) {
-    limitHeapGrowth(extra?.heapGrowthPercent ?? DEFAULT_HEAP_GROWTH_PERCENT);
+    const growth = new HeapGrowthLimit({ percent: extra?.heapGrowthPercent });
+    growth.start();
     const store = await openStore(opts.store ?? DEFAULT_STORE_PATH);
     const rf = new RfApplication({ store, dictionary: dict, settings: { ...extra?.cdf, interimInterval: ii } });
     await rf.start();
     node.register(rf.application());
-    cleanups.push(() => rf.stop(), () => store.close());
+    cleanups.push(() => rf.stop(), () => store.close(), async () => growth.stop());
     const idle = extra?.idleReclaimSeconds ?? DEFAULT_IDLE_RECLAIM_SECONDS;
     if (idle > 0) {
       const reclaim = new IdleReclaim({
         idleMs: idle * 1000,
         activity: () => rf.sessions.counters.acrs,
-        onReclaim: (before, after) => log.debug({ heapBefore: before, heapAfter: after }, 'idle: unused heap given back'),
+        release: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined),
+        onReclaim: (before, after) => log.info({ heapBefore: before, heapAfter: after }, 'idle after a busy spell: unused heap given back'),
       });
       reclaim.start();
       cleanups.push(async () => reclaim.stop());

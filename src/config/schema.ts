@@ -178,7 +178,7 @@ const cdf = z
     heapGrowthPercent: field(
       z.number().int().min(0).max(1000),
       'a whole percent 0..1000',
-      'how far the JavaScript heap may grow past what is live before a full collection (default 20; 0 = V8 decides)',
+      'once the live heap passes 256 MiB, how far it may grow past what is live before a full collection (default 20; 0 = V8 decides)',
     ).optional(),
     idleReclaimSeconds: field(
       wholeSeconds(0),

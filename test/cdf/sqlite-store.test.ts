@@ -83,15 +83,18 @@ describe('SqliteStore specifics', () => {
     oldProbe.close();
   });
 
-  it('migrates a version 1 file: drops the kind and origin indexes, keeps its rows', async () => {
+  it('migrates a version 1 file: drops the CDR kind and origin and the open-session indexes, keeps its rows', async () => {
     const path = join(dir, 'v1.db');
     const store = new SqliteStore({ path });
     await store.open();
     await store.commit({ sessionUpserts: [session('kept')], cdrs: [cdr('v1-cdr', { kind: 'pgw' })] });
     await store.close();
-    // Put the file back to what schema version 1 left: its two extra CDR indexes, user_version 1.
+    // Put the file back to what schema version 1 left: its two extra CDR indexes and two session indexes,
+    // user_version 1.
     const db = new Database(path);
-    db.exec('CREATE INDEX cdrs_kind ON cdrs (kind); CREATE INDEX cdrs_origin ON cdrs (origin_host);');
+    db.exec(`CREATE INDEX cdrs_kind ON cdrs (kind); CREATE INDEX cdrs_origin ON cdrs (origin_host);
+      CREATE INDEX sessions_open_origin ON sessions (origin_host) WHERE state = 'open';
+      CREATE INDEX sessions_open_expires ON sessions (expires_at) WHERE state = 'open';`);
     db.pragma('user_version = 1');
     db.close();
 
@@ -102,14 +105,14 @@ describe('SqliteStore specifics', () => {
     assert.equal(await again.countCdrs({ kind: 'pgw' }), 1);
     await again.close();
     const probe = new Database(path, { readonly: true });
-    const indexes = probe
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'cdrs' AND sql IS NOT NULL",
-      )
-      .pluck()
-      .all();
+    const indexes = (table: string) =>
+      probe
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL")
+        .pluck()
+        .all(table);
+    assert.deepEqual([...indexes('cdrs')].sort(), ['cdrs_closing', 'cdrs_created', 'cdrs_session']);
+    assert.deepEqual(indexes('sessions'), [], 'open sessions are listed by a scan');
     probe.close();
-    assert.deepEqual([...indexes].sort(), ['cdrs_closing', 'cdrs_created', 'cdrs_session']);
   });
 
   it('newCdrId makes RFC 9562 version 7 UUIDs: the time in front, so later ids sort later', () => {
