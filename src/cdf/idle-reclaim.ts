@@ -6,9 +6,9 @@
  * sits idle, so a server that answered a burst of 300,000 STOPs kept ~95 MiB of heap it no longer used
  * (measured: new space 32 MiB committed and empty, old space 67 MiB for 40 MiB live; docs/perf.md,
  * "memory"). A test tool is idle between runs far more than it is busy: when ACRs have stopped arriving
- * for a whole interval after a busy one, and the heap holds noticeably more than it uses, one full
- * collection (which compacts the old generation) and one minor one (after which V8 shrinks the young
- * generation) return it. It runs once per quiet period, never while traffic flows, so no ACR waits for
+ * for a whole interval after a busy one, and the heap holds noticeably more than it uses, full
+ * collections (which compact the old generation) and a minor one (after which V8 shrinks the young
+ * generation) return it. It runs in quiet periods only, never while traffic flows, so no ACR waits for
  * it; its pause is the heap's live size at a full collection's pace (~10–20 ms for 40–60 MB live).
  */
 import v8 from 'node:v8';
@@ -96,14 +96,20 @@ export class IdleReclaim {
       return;
     }
     if (!this.#busy) return;
-    // Quiet for a whole interval after a busy one: once, and only if there is something to give back.
-    this.#busy = false;
+    // Quiet for a whole interval after a busy one, and something to give back. Again at the next quiet
+    // tick while a collection still gives back a good deal (V8 releases some pages only after the next
+    // one), so the quiet period ends at the heap's compact size; then not until traffic comes back.
     const heap = this.opts.heap ?? heapNow;
-    const before = heap();
-    if (before.committed - before.used < MIN_SLACK_BYTES) return;
+    const { committed: before, used } = heap();
+    if (before - used < MIN_SLACK_BYTES) {
+      this.#busy = false;
+      return;
+    }
     (this.opts.collect ?? fullCollection)();
     this.opts.release?.();
     this.#reclaims++;
-    this.opts.onReclaim?.(before.committed, heap().committed);
+    const after = heap().committed;
+    if (before - after < MIN_SLACK_BYTES) this.#busy = false;
+    this.opts.onReclaim?.(before, after);
   }
 }

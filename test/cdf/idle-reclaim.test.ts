@@ -9,14 +9,18 @@ import { IdleReclaim, fullCollection } from '../../src/cdf/idle-reclaim.js';
 
 const MiB = 1024 * 1024;
 
-function harness(slackMiB = 64) {
+/** A fake heap: each collection gives back `freesMiB` of committed memory (not below what is used). */
+function harness(slackMiB = 64, freesMiB = 64) {
   let acrs = 0;
   let collected = 0;
   const heap = { committed: 200 * MiB, used: (200 - slackMiB) * MiB };
   const r = new IdleReclaim({
     idleMs: 1000,
     activity: () => acrs,
-    collect: () => collected++,
+    collect: () => {
+      collected++;
+      heap.committed = Math.max(heap.used, heap.committed - freesMiB * MiB);
+    },
     heap: () => heap,
   });
   r.start();
@@ -39,10 +43,25 @@ test('collects once when traffic stops, not while it flows, and again after the 
   h.r.tick();
   assert.equal(h.collected(), 1, 'once per quiet period');
   h.traffic();
+  h.heap.committed += 64 * MiB;
   h.r.tick();
   h.r.tick();
   assert.equal(h.collected(), 2, 'a new busy spell, a new quiet period');
   assert.equal(h.r.reclaims, 2);
+});
+
+test('collects again at the next quiet ticks while that still gives back a good deal', () => {
+  const h = harness(64, 20);
+  h.traffic();
+  h.r.tick();
+  h.r.tick();
+  h.r.tick();
+  h.r.tick();
+  h.r.tick();
+  // 64 MiB of slack, 20 MiB back per collection: 64 -> 44 -> 24 -> 4 (below 16: stop).
+  assert.equal(h.collected(), 3);
+  h.r.tick();
+  assert.equal(h.collected(), 3, 'then not until traffic comes back');
 });
 
 test('skips the collection when the heap holds little it does not use', () => {
