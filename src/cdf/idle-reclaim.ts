@@ -8,11 +8,13 @@
  * "memory"). A test tool is idle between runs far more than it is busy: when ACRs have stopped arriving
  * for a whole interval after a busy one, and the heap holds noticeably more than it uses, full
  * collections (which compact the old generation) and a minor one (after which V8 shrinks the young
- * generation) return it. It runs in quiet periods only, never while traffic flows, so no ACR waits for
+ * generation) return it; then what the store can free, and the C heap's free pages (src/cdf/c-heap.ts). It
+ * runs in quiet periods only, never while traffic flows, so no ACR waits for
  * it; its pause is the heap's live size at a full collection's pace (~10–20 ms for 40–60 MB live).
  */
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { trimCHeap } from './c-heap.js';
 
 export const DEFAULT_IDLE_RECLAIM_SECONDS = 5;
 
@@ -28,6 +30,8 @@ export interface IdleReclaimOptions {
   collect?: () => void;
   /** Frees what else can be had again (a store's caches), after the collection. */
   release?: () => void;
+  /** Returns the C heap's free memory to the system, last (default: trimCHeap, glibc's malloc_trim). */
+  trim?: () => void;
   /** Committed and used heap bytes (default: v8.getHeapStatistics()). */
   heap?: () => { committed: number; used: number };
   /** Called after each collection, with the committed heap before and after (for the log). */
@@ -107,6 +111,7 @@ export class IdleReclaim {
     }
     (this.opts.collect ?? fullCollection)();
     this.opts.release?.();
+    (this.opts.trim ?? trimCHeap)();
     this.#reclaims++;
     const after = heap().committed;
     if (before - after < MIN_SLACK_BYTES) this.#busy = false;

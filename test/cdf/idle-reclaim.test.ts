@@ -22,6 +22,7 @@ function harness(slackMiB = 64, freesMiB = 64) {
       heap.committed = Math.max(heap.used, heap.committed - freesMiB * MiB);
     },
     heap: () => heap,
+    trim: () => undefined,
   });
   r.start();
   r.stop(); // ticks are driven by hand
