@@ -209,4 +209,6 @@ export interface CdrStore {
    */
   allocateSequence(name: string, count: number): Promise<number>;
   stats(): Promise<StoreStats>;
+  /** Optional: frees caches the backend can fill again (an idle server after a burst, idle-reclaim.ts). */
+  releaseMemory?(): void;
 }

@@ -11,7 +11,6 @@ import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
 import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
-import { SqliteStore } from '../cdf/sqlite-store.js';
 import { HeapGrowthLimit } from '../cdf/heap-growth.js';
 import { DEFAULT_IDLE_RECLAIM_SECONDS, IdleReclaim } from '../cdf/idle-reclaim.js';
 import { RfApplication } from '../cdf/rf-application.js';
@@ -107,7 +106,7 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
       const reclaim = new IdleReclaim({
         idleMs: idle * 1000,
         activity: () => rf.sessions.counters.acrs,
-        release: () => (store instanceof SqliteStore ? store.releaseMemory() : undefined),
+        release: () => store.releaseMemory?.(),
         onReclaim: (before, after) => log.info({ heapBefore: before, heapAfter: after }, 'idle after a busy spell: unused heap given back'),
       });
       reclaim.start();
