@@ -16,6 +16,8 @@ import { RecordType, type AcrFields } from './acr.js';
 import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
 import { JsonText } from './json-text.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
+import { ClosedKeys } from './closed-keys.js';
+import { DeadlineIndex } from './deadlines.js';
 import { KeptData, NO_CONTAINERS, NO_MISSING } from './kept-data.js';
 import { newCdrId } from './store-records.js';
 
@@ -119,42 +121,45 @@ interface AcrJson {
   si: Named;
 }
 
-
-/** The record numbers of a closed session (or an EVENT's key), kept for duplicate detection. */
-interface ClosedKey {
-  max: number;
-  missing: readonly number[];
-  /** ms since the epoch (CDF clock) when the key was closed. */
-  at: number;
-}
-
 export class SessionManager {
   readonly sessions = new Map<string, AccountingSession>();
   readonly counters: CdfCounters = { acrs: 0, duplicates: 0, cdrs: 0, anomalies: {}, supervisionClosed: 0, partials: 0 };
   /** localRecordSequenceNumbers: the current block [next, end) and the next block, from CdrStore.allocateSequence. */
   private seq = { next: 1, end: Number.POSITIVE_INFINITY, bounded: false };
   private spareSeq: { first: number; count: number } | undefined;
-  /** Closed keys. */
-  private readonly closed = new Map<string, ClosedKey>();
-  /**
-   * Every closed key remembered, oldest first, read from `closedHead` (the DuplicateCache way: walking the
-   * Map from its start would skip every hole its deletes left, on each STOP). An item whose key was closed
-   * again, or dropped, no longer matches the Map and is skipped.
-   */
-  private closedKeys: (string | undefined)[] = [];
-  private closedEntries: (ClosedKey | undefined)[] = [];
-  private closedHead = 0;
+  /** Keys of closed sessions and EVENTs, for duplicate detection. */
+  private readonly closed: ClosedKeys;
+  /** The open sessions by supervision deadline (expiresAt): every change of `sessions` goes through track/untrack. */
+  private readonly deadlines = new DeadlineIndex<AccountingSession>();
 
   constructor(
     readonly dict: Dictionary,
     readonly settings: CdfSettings = DEFAULT_CDF_SETTINGS,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.closed = new ClosedKeys(settings.closedKeyWindow, settings.closedKeyLimit);
+  }
 
   /** Resumes open sessions loaded from the store after a restart. */
   restore(s: AccountingSession): void {
     s.data = this.kept(s) as unknown as AccountingSession['data'];
-    this.sessions.set(keyOf(s.sessionId, s.subSessionId), s);
+    this.track(keyOf(s.sessionId, s.subSessionId), s);
+  }
+
+  /** Makes `s` the open session of `key` (replacing any other) and files its supervision deadline. */
+  private track(key: string, s: AccountingSession): void {
+    const prev = this.sessions.get(key);
+    if (prev && prev !== s && prev.expiresAt) this.deadlines.delete(prev, prev.expiresAt.getTime());
+    this.sessions.set(key, s);
+    if (s.expiresAt) this.deadlines.add(s, s.expiresAt.getTime());
+  }
+
+  /** Forgets the open session of `key` and its deadline. */
+  private untrack(key: string): void {
+    const prev = this.sessions.get(key);
+    if (!prev) return;
+    if (prev.expiresAt) this.deadlines.delete(prev, prev.expiresAt.getTime());
+    this.sessions.delete(key);
   }
 
   /**
@@ -209,34 +214,8 @@ export class SessionManager {
     return this.seq.next++;
   }
 
-  private rememberClosed(key: string, numbers: { max: number; missing: number[] }, at: Date): void {
-    const now = at.getTime();
-    const k = own(key);
-    const entry: ClosedKey = { max: numbers.max, missing: numbers.missing.length ? [...numbers.missing] : NO_MISSING, at: now };
-    this.closed.set(k, entry);
-    this.closedKeys.push(k);
-    this.closedEntries.push(entry);
-    const windowMs = this.settings.closedKeyWindow * 1000;
-    let h = this.closedHead;
-    while (h < this.closedKeys.length) {
-      const ck = this.closedKeys[h]!;
-      const c = this.closedEntries[h]!;
-      if (this.closed.get(ck) === c) {
-        if (this.closed.size > this.settings.closedKeyLimit || now - c.at > windowMs) this.closed.delete(ck);
-        else break;
-      }
-      // Let go of what was passed at once: until the queue is next compacted (below) these slots would
-      // otherwise keep up to as many forgotten keys alive as the limit allows remembered ones.
-      this.closedKeys[h] = undefined;
-      this.closedEntries[h] = undefined;
-      h++;
-    }
-    this.closedHead = h;
-    if (h > 1024 && h * 2 > this.closedKeys.length) {
-      this.closedKeys = this.closedKeys.slice(h);
-      this.closedEntries = this.closedEntries.slice(h);
-      this.closedHead = 0;
-    }
+  private rememberClosed(key: string, numbers: { max: number; missing: readonly number[] }, at: Date): void {
+    this.closed.remember(own(key), numbers, at.getTime());
   }
 
   /**
@@ -249,8 +228,8 @@ export class SessionManager {
     this.closed.delete(key);
     if (stored && stored.state === 'open') {
       stored.data = this.kept(stored) as unknown as AccountingSession['data'];
-      this.sessions.set(key, stored);
-    } else this.sessions.delete(key);
+      this.track(key, stored);
+    } else this.untrack(key);
   }
 
   /**
@@ -273,13 +252,7 @@ export class SessionManager {
 
   /** §5.3 / RFC 6733 §9.6: a record number already seen for a closed session or EVENT key. */
   private closedDuplicate(key: string, n: number, at: Date): boolean {
-    const c = this.closed.get(key);
-    if (!c) return false;
-    if (at.getTime() - c.at > this.settings.closedKeyWindow * 1000) {
-      this.closed.delete(key);
-      return false;
-    }
-    return n <= c.max && !c.missing.includes(n);
+    return this.closed.isDuplicate(key, n, at.getTime());
   }
 
   private count(anomaly: string): void {
@@ -374,14 +347,16 @@ export class SessionManager {
         if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
         // The STOP is the last ACR of the record: its JSON form is made here, not kept.
         const cdr = this.close(this.expand(d, undefined, this.acrJson(req, acr)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
-        this.sessions.delete(key);
+        this.untrack(key);
         this.rememberClosed(key, d.recordNumbers, at);
         out.batch.cdrs = [cdr];
         out.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }];
         return out;
       }
       d.last = rawBinary(req);
-      s.expiresAt = this.supervisionDeadline(s, at);
+      const expiresAt = this.supervisionDeadline(s, at);
+      this.deadlines.move(s, s.expiresAt?.getTime(), expiresAt.getTime());
+      s.expiresAt = expiresAt;
       const partial = this.partialDue(s, d, t);
       if (partial) {
         out.batch.cdrs = [partial];
@@ -528,7 +503,7 @@ export class SessionManager {
       anomalies: anomalies.length ? [...anomalies] : (NO_ANOMALIES as string[]),
       data: d as unknown as AccountingSession['data'],
     };
-    this.sessions.set(keyOf(sessionId, s.subSessionId), s);
+    this.track(keyOf(sessionId, s.subSessionId), s);
     return s;
   }
 
@@ -620,8 +595,15 @@ export class SessionManager {
   supervise(at: Date = this.now()): StoreBatch | undefined {
     const cdrs: Cdr[] = [];
     const deletes: { sessionId: string; subSessionId?: bigint }[] = [];
-    for (const [key, s] of this.sessions) {
-      if (!s.expiresAt || s.expiresAt.getTime() > at.getTime()) continue;
+    const now = at.getTime();
+    for (const s of this.deadlines.take(now)) {
+      const deadline = s.expiresAt!.getTime();
+      // Filed by the second: one of now's own second may be a few ms early; it waits for the next tick.
+      if (deadline > now) {
+        this.deadlines.add(s, deadline);
+        continue;
+      }
+      const key = keyOf(s.sessionId, s.subSessionId);
       const d = s.data as unknown as KeptData;
       const cause = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields);
       // §5.5: recordClosureTime = time of the last ACR received (its Event-Timestamp, on the CDR's clock).
@@ -633,6 +615,11 @@ export class SessionManager {
       this.count('aCRStopLost');
     }
     return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
+  }
+
+  /** Open sessions filed by deadline and the seconds they are filed under (tests, diagnostics). */
+  get supervisionIndex(): { sessions: number; seconds: number } {
+    return { sessions: this.deadlines.size, seconds: this.deadlines.buckets };
   }
 }
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readAcr } from '../../src/cdf/acr.js';
+import type { ClosedKeys } from '../../src/cdf/closed-keys.js';
 import { DEFAULT_CDF_SETTINGS, SessionManager } from '../../src/cdf/session-manager.js';
 import { decodeMessage, encodeMessage } from '../../src/codec/message.js';
 import type { Message } from '../../src/codec/types.js';
@@ -42,7 +43,22 @@ test('closed keys: the newest are remembered, the oldest forgotten and released'
   assert.equal(again(0), false, 'a key past the limit is forgotten (a new EVENT, a second CDR)');
 
   // What was forgotten is not still referenced from the eviction queue.
-  const queue = (sm as unknown as { closedKeys: (string | undefined)[] }).closedKeys;
-  const held = queue.filter((k) => k !== undefined).length;
+  const held = (sm as unknown as { closed: ClosedKeys }).closed.queued;
   assert.ok(held <= limit + 2, `the queue holds ${held} keys for a limit of ${limit}`);
+});
+
+test('closed keys: a key older than the window is forgotten, a missing number is not a duplicate', async (t) => {
+  const { ClosedKeys } = await import('../../src/cdf/closed-keys.js');
+  const keys = new ClosedKeys(10, 100);
+  keys.remember('a', { max: 5, missing: [3] }, 1_000);
+  await t.test('within the window', () => {
+    assert.equal(keys.isDuplicate('a', 5, 5_000), true, 'the last number again');
+    assert.equal(keys.isDuplicate('a', 2, 5_000), true, 'an earlier number seen');
+    assert.equal(keys.isDuplicate('a', 3, 5_000), false, 'a number that never came');
+    assert.equal(keys.isDuplicate('a', 6, 5_000), false, 'a number past the last');
+  });
+  await t.test('past the window', () => {
+    assert.equal(keys.isDuplicate('a', 5, 11_001), false, 'forgotten 10 s after it closed');
+    assert.equal(keys.get('a'), undefined, 'and dropped');
+  });
 });
