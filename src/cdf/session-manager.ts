@@ -8,17 +8,25 @@
  * Processing is synchronous and in memory (so ACRs of one session apply in arrival order); what it changes
  * goes to the store as one batch, and the ACA is sent once that batch committed (GroupCommitter).
  */
-import { decodeMessage, encodeMessage } from '../codec/message.js';
 import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
-import { avpFromJson, avpsToJsonText, type JsonValue as MsgJson } from '../dictionary/message-format.js';
 import { RecordType, type AcrFields } from './acr.js';
 import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
-import { JsonText } from './json-text.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
 import { ClosedKeys } from './closed-keys.js';
 import { DeadlineIndex } from './deadlines.js';
 import { KeptData, NO_CONTAINERS, NO_MISSING } from './kept-data.js';
+import {
+  AVP_IMS_INFORMATION,
+  AVP_INTER_OPERATOR_IDENTIFIER,
+  AVP_PS_INFORMATION,
+  TGPP,
+  acrJson,
+  child,
+  expand,
+  keptOf,
+  rawBinary,
+} from './record-data.js';
 import { newCdrId } from './store-records.js';
 
 export interface CdfSettings {
@@ -100,27 +108,6 @@ function own(s: string): string {
 /** Shared empty lists (a session copies on its first write): most sessions never need their own. */
 const NO_ANOMALIES: readonly string[] = Object.freeze([]);
 
-const TGPP = 10415;
-const AVP_SERVICE_INFORMATION = 873;
-const AVP_PS_INFORMATION = 874;
-const AVP_IMS_INFORMATION = 876;
-const AVP_INTER_OPERATOR_IDENTIFIER = 838;
-
-/** The first child of a Grouped AVP with this code (3GPP vendor), if any. */
-function child(a: Avp | undefined, code: number): Avp | undefined {
-  const kids = a?.avps;
-  if (!kids) return undefined;
-  for (let i = 0; i < kids.length; i++) if (kids[i]!.code === code && kids[i]!.vendorId === TGPP) return kids[i];
-  return undefined;
-}
-
-
-/** One decoded ACR a CDR is built from: its AVPs and its Service-Information by name. */
-interface AcrJson {
-  avps: Avp[];
-  si: Named;
-}
-
 export class SessionManager {
   readonly sessions = new Map<string, AccountingSession>();
   readonly counters: CdfCounters = { acrs: 0, duplicates: 0, cdrs: 0, anomalies: {}, supervisionClosed: 0, partials: 0 };
@@ -142,7 +129,7 @@ export class SessionManager {
 
   /** Resumes open sessions loaded from the store after a restart. */
   restore(s: AccountingSession): void {
-    s.data = this.kept(s) as unknown as AccountingSession['data'];
+    s.data = keptOf(s.data, this.dict) as unknown as AccountingSession['data'];
     this.track(keyOf(s.sessionId, s.subSessionId), s);
   }
 
@@ -160,29 +147,6 @@ export class SessionManager {
     if (!prev) return;
     if (prev.expiresAt) this.deadlines.delete(prev, prev.expiresAt.getTime());
     this.sessions.delete(key);
-  }
-
-  /**
-   * A session's KeptData. A store written before KeptData held SessionData itself (every ACR in the JSON
-   * form); such a session is converted once, its first and last ACRs encoded again from that form.
-   */
-  private kept(s: AccountingSession): KeptData {
-    const d = s.data as unknown;
-    if (d instanceof KeptData) return d;
-    if ((d as { v?: number }).v === 2) return KeptData.fromJSON(d as { [k: string]: unknown });
-    const old = d as SessionData;
-    // A stored SessionData holds its raw AVPs as values (JSON text came later).
-    const bytes = (list: MsgJson | JsonText | undefined) => {
-      const avps = (Array.isArray(list) ? list : []).map((j, i) => avpFromJson(j as never, this.dict, `avps[${i}]`));
-      return encodeMessage({ version: 1, flags: 0x80, commandCode: 271, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps }).toString('latin1');
-    };
-    const k = new KeptData(bytes(old.rawFirst), old.recordNumbers.max, old.lastEventTime === undefined ? undefined : Date.parse(old.lastEventTime));
-    k.recordNumbers = old.recordNumbers;
-    if (old.rawLast) k.last = bytes(old.rawLast);
-    k.ps = old.info['PS-Information'] !== undefined;
-    if (old.containers.length) k.containers = old.containers;
-    k.iois = (old.imsLatest ?? (old.info['IMS-Information']?.[0] as Named | undefined))?.['Inter-Operator-Identifier'];
-    return k;
   }
 
   /**
@@ -227,7 +191,7 @@ export class SessionManager {
     const key = keyOf(sessionId, subSessionId);
     this.closed.delete(key);
     if (stored && stored.state === 'open') {
-      stored.data = this.kept(stored) as unknown as AccountingSession['data'];
+      stored.data = keptOf(stored.data, this.dict) as unknown as AccountingSession['data'];
       this.track(key, stored);
     } else this.untrack(key);
   }
@@ -304,8 +268,8 @@ export class SessionManager {
     }
 
     if (acr.recordType === RecordType.EVENT) {
-      const cur = this.acrJson(req, acr);
-      const data = this.expand(this.newKept(req, acr), cur);
+      const cur = acrJson(req, acr.serviceInformation, this.dict);
+      const data = expand(this.dict, this.newKept(req, acr), cur);
       const cause = imsCauseCode(cur.si) >= 1 ? Cause.IMS_UNSUCCESSFUL : Cause.IMS_NORMAL;
       const cdr = this.close(data, acr, t, t, cause, [], undefined, acr.retransmitted);
       const prev = this.closed.get(key);
@@ -327,7 +291,7 @@ export class SessionManager {
         // START for a session already open: close the old record as incomplete, open a new one (§5.2 impl).
         this.note(out, s, 'startForOpenSession');
         this.count('aCRStopLost');
-        const old = this.close(this.expand(d), acr, s.openedAt, lastEventTime(s, d), this.causeAbnormal(d, acr), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
+        const old = this.close(expand(this.dict, d), acr, s.openedAt, lastEventTime(s, d), this.causeAbnormal(d, acr), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
         const fresh = this.open(req, acr, at, ['startForOpenSession']);
         out.batch.cdrs = [old];
         out.batch.sessionUpserts = [fresh];
@@ -346,7 +310,7 @@ export class SessionManager {
         if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
         if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
         // The STOP is the last ACR of the record: its JSON form is made here, not kept.
-        const cdr = this.close(this.expand(d, undefined, this.acrJson(req, acr)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
+        const cdr = this.close(expand(this.dict, d, undefined, acrJson(req, acr.serviceInformation, this.dict)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
         this.untrack(key);
         this.rememberClosed(key, d.recordNumbers, at);
         out.batch.cdrs = [cdr];
@@ -383,7 +347,7 @@ export class SessionManager {
     this.count('aCRStartLost');
     out.anomalies.push('aCRStartLost');
     const kept = this.newKept(req, acr);
-    const data = this.expand(kept, this.acrJson(req, acr));
+    const data = expand(this.dict, kept, acrJson(req, acr.serviceInformation, this.dict));
     const cdr = this.close(data, acr, t, t, Cause.PGW_NORMAL, ['aCRStartLost'], undefined, acr.retransmitted, { byStop: true, stopOnly: true });
     this.rememberClosed(key, kept.recordNumbers, at);
     out.batch.cdrs = [cdr];
@@ -439,45 +403,6 @@ export class SessionManager {
     }
     const ps = child(si, AVP_PS_INFORMATION);
     if (ps) this.addContainers(d, namedFromAvps([ps], this.dict)['PS-Information']?.[0] as Named | undefined);
-  }
-
-  /** An ACR and its Service-Information by name (for the CDR fields). */
-  private acrJson(req: Message, acr: AcrFields): AcrJson {
-    return { avps: req.avps, si: this.siNamed(acr.serviceInformation) };
-  }
-
-  /** Decodes a kept ACR. */
-  private decodeKept(bin: string): AcrJson {
-    const m = decodeMessage(Buffer.from(bin, 'latin1'), this.dict.resolve);
-    let si: Avp | undefined;
-    for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) si = m.avps[k];
-    return { avps: m.avps, si: this.siNamed(si) };
-  }
-
-  /** The children of a Service-Information AVP by name ({} when there is none). */
-  private siNamed(si: Avp | undefined): Named {
-    return si?.avps ? namedFromAvps(si.avps, this.dict) : {};
-  }
-
-  /**
-   * What the CDR builder reads, made from the kept ACRs when a CDR is written. `first` / `last`: the ACR
-   * in hand, already in the JSON form (an EVENT or STOP), instead of decoding a kept one.
-   */
-  private expand(d: KeptData, first?: AcrJson, last?: AcrJson): SessionData {
-    const f = first ?? this.decodeKept(d.first);
-    const l = last ?? (d.last ? this.decodeKept(d.last) : undefined);
-    return {
-      info: f.si,
-      top: namedFromAvps(f.avps, this.dict),
-      lastInfo: l?.si,
-      containers: d.containers,
-      // The JSON form of the raw AVPs, written as text: the largest part of a CDR row.
-      rawFirst: new JsonText(avpsToJsonText(f.avps, this.dict)),
-      rawLast: l && new JsonText(avpsToJsonText(l.avps, this.dict)),
-      recordNumbers: d.recordNumbers,
-      lastEventTime: d.lastEventAt === undefined ? undefined : new Date(d.lastEventAt).toISOString(),
-      imsLatest: d.iois ? { 'Inter-Operator-Identifier': d.iois } : undefined,
-    };
   }
 
   private open(req: Message, acr: AcrFields, at: Date, anomalies: string[]): AccountingSession {
@@ -546,7 +471,7 @@ export class SessionManager {
     }
     if (cause === undefined) return undefined;
     s.partialSequence++;
-    const cdr = this.close(this.expand(d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
+    const cdr = this.close(expand(this.dict, d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
     cdr.recordSequenceNumber = s.partialSequence;
     cdr.fields.recordSequenceNumber = s.partialSequence;
     // The next partial record continues the session from here.
@@ -607,7 +532,7 @@ export class SessionManager {
       const d = s.data as unknown as KeptData;
       const cause = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields);
       // §5.5: recordClosureTime = time of the last ACR received (its Event-Timestamp, on the CDR's clock).
-      cdrs.push(this.close(this.expand(d), { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost'], s));
+      cdrs.push(this.close(expand(this.dict, d), { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost'], s));
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
       this.sessions.delete(key);
       this.rememberClosed(key, d.recordNumbers, at);
@@ -626,10 +551,4 @@ export class SessionManager {
 /** When the last ACR of the session happened: its Event-Timestamp, else when it was received. */
 function lastEventTime(s: AccountingSession, d: KeptData): Date {
   return d.lastEventAt !== undefined ? new Date(d.lastEventAt) : s.lastSeenAt;
-}
-
-/** The ACR's bytes, one latin1 character per octet (encoded again only for a message that was built). */
-function rawBinary(req: Message): string {
-  const raw = req.raw ?? encodeMessage(req);
-  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
 }

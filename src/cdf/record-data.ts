@@ -1,0 +1,103 @@
+/**
+ * What a CDR is built from (cdr-builder.ts SessionData), made from the ACRs a session kept (kept-data.ts):
+ * the kept bytes are decoded again only when a CDR is written, and the ACR in hand (a STOP or EVENT) is
+ * used as it is. Also the ACR's bytes as a session keeps them, and the conversion of sessions stored by an
+ * older diamkit.
+ */
+import { decodeMessage, encodeMessage } from '../codec/message.js';
+import type { Avp, Message } from '../codec/types.js';
+import type { Dictionary } from '../dictionary/dictionary.js';
+import { avpFromJson, avpsToJsonText, type JsonValue as MsgJson } from '../dictionary/message-format.js';
+import { namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
+import { JsonText } from './json-text.js';
+import { KeptData } from './kept-data.js';
+import type { AccountingSession } from './store.js';
+
+export const TGPP = 10415;
+export const AVP_SERVICE_INFORMATION = 873;
+export const AVP_PS_INFORMATION = 874;
+export const AVP_IMS_INFORMATION = 876;
+export const AVP_INTER_OPERATOR_IDENTIFIER = 838;
+
+/** The first child of a Grouped AVP with this code (3GPP vendor), if any. */
+export function child(a: Avp | undefined, code: number): Avp | undefined {
+  const kids = a?.avps;
+  if (!kids) return undefined;
+  for (let i = 0; i < kids.length; i++) if (kids[i]!.code === code && kids[i]!.vendorId === TGPP) return kids[i];
+  return undefined;
+}
+
+/** One decoded ACR a CDR is built from: its AVPs and its Service-Information by name. */
+export interface AcrJson {
+  avps: Avp[];
+  si: Named;
+}
+
+/** An ACR in hand and its Service-Information by name (for the CDR fields). */
+export function acrJson(req: Message, serviceInformation: Avp | undefined, dict: Dictionary): AcrJson {
+  return { avps: req.avps, si: siNamed(serviceInformation, dict) };
+}
+
+/** Decodes a kept ACR. */
+function decodeKept(bin: string, dict: Dictionary): AcrJson {
+  const m = decodeMessage(Buffer.from(bin, 'latin1'), dict.resolve);
+  let si: Avp | undefined;
+  for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) si = m.avps[k];
+  return { avps: m.avps, si: siNamed(si, dict) };
+}
+
+/** The children of a Service-Information AVP by name ({} when there is none). */
+function siNamed(si: Avp | undefined, dict: Dictionary): Named {
+  return si?.avps ? namedFromAvps(si.avps, dict) : {};
+}
+
+/**
+ * What the CDR builder reads, made from the kept ACRs when a CDR is written. `first` / `last`: the ACR
+ * in hand, already in the JSON form (an EVENT or STOP), instead of decoding a kept one.
+ */
+export function expand(dict: Dictionary, d: KeptData, first?: AcrJson, last?: AcrJson): SessionData {
+  const f = first ?? decodeKept(d.first, dict);
+  const l = last ?? (d.last ? decodeKept(d.last, dict) : undefined);
+  return {
+    info: f.si,
+    top: namedFromAvps(f.avps, dict),
+    lastInfo: l?.si,
+    containers: d.containers,
+    // The JSON form of the raw AVPs, written as text: the largest part of a CDR row.
+    rawFirst: new JsonText(avpsToJsonText(f.avps, dict)),
+    rawLast: l && new JsonText(avpsToJsonText(l.avps, dict)),
+    recordNumbers: d.recordNumbers,
+    lastEventTime: d.lastEventAt === undefined ? undefined : new Date(d.lastEventAt).toISOString(),
+    imsLatest: d.iois ? { 'Inter-Operator-Identifier': d.iois } : undefined,
+  };
+}
+
+/**
+ * A session's KeptData from AccountingSession.data. A store written before KeptData held SessionData itself
+ * (every ACR in the JSON form); such a session is converted once, its first and last ACRs encoded again
+ * from that form.
+ */
+export function keptOf(data: AccountingSession['data'], dict: Dictionary): KeptData {
+  const d = data as unknown;
+  if (d instanceof KeptData) return d;
+  if ((d as { v?: number }).v === 2) return KeptData.fromJSON(d as { [k: string]: unknown });
+  const old = d as SessionData;
+  // A stored SessionData holds its raw AVPs as values (JSON text came later).
+  const bytes = (list: MsgJson | JsonText | undefined) => {
+    const avps = (Array.isArray(list) ? list : []).map((j, i) => avpFromJson(j as never, dict, `avps[${i}]`));
+    return encodeMessage({ version: 1, flags: 0x80, commandCode: 271, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps }).toString('latin1');
+  };
+  const k = new KeptData(bytes(old.rawFirst), old.recordNumbers.max, old.lastEventTime === undefined ? undefined : Date.parse(old.lastEventTime));
+  k.recordNumbers = old.recordNumbers;
+  if (old.rawLast) k.last = bytes(old.rawLast);
+  k.ps = old.info['PS-Information'] !== undefined;
+  if (old.containers.length) k.containers = old.containers;
+  k.iois = (old.imsLatest ?? (old.info['IMS-Information']?.[0] as Named | undefined))?.['Inter-Operator-Identifier'];
+  return k;
+}
+
+/** The ACR's bytes, one latin1 character per octet (encoded again only for a message that was built). */
+export function rawBinary(req: Message): string {
+  const raw = req.raw ?? encodeMessage(req);
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+}
