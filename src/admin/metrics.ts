@@ -4,13 +4,11 @@
  * and counts. Per message it does a WeakMap lookup, a header read from the frame's bytes, a small Map
  * lookup and a property increment (cells.ts); label strings are built only when a new label combination
  * is first seen. What is not per message (peer states, open sessions, CDF counters, rule hits) is read
- * from its owner when /metrics is scraped.
+ * from its owner when /metrics is scraped (scraped-metrics.ts). What is kept per connection: conn-state.ts.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { SessionManager } from '../cdf/session-manager.js';
-import type { GroupCommitter } from '../cdf/group-commit.js';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { CdrStore, StoreBatch } from '../cdf/store.js';
 import { DiameterError } from '../codec/errors.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
@@ -18,6 +16,7 @@ import type { RuleEngine } from '../node/rules.js';
 import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { CellCounter, CellHistogram, type CountCell, type HistogramCell } from './cells.js';
+import { CLIENT, MAX_DEFERRED, PendingRing, RX, SERVER, TX, type ConnState } from './conn-state.js';
 import {
   frameApplication,
   frameCommand,
@@ -26,6 +25,16 @@ import {
   frameResultCode,
   HEADER_FLAG_R,
 } from './frame-summary.js';
+import {
+  registerCdfFamilies,
+  registerPeerFamilies,
+  registerRuleFamilies,
+  type CdfSource,
+  type PeerTable,
+} from './scraped-metrics.js';
+
+export { PendingRing } from './conn-state.js';
+export { openSessionCount, type CdfSource, type PeerTable } from './scraped-metrics.js';
 
 /** Answer latency buckets, seconds: a CDF answers in tens of µs without a store, ms with one. */
 export const LATENCY_BUCKETS = [
@@ -36,60 +45,6 @@ const COMMIT_BUCKETS = [
 ];
 /** Distinct label combinations per per-message metric before new ones fold into "other". */
 const MAX_SERIES = 5000;
-/** Requests remembered per connection and direction while their answer is awaited (latency): the ring starts small and grows to this. */
-const MAX_PENDING = 1 << 16;
-/** Messages kept per connection before its peer is known (the CER, the CEA), counted once it is. */
-const MAX_DEFERRED = 16;
-
-/** A node the metrics look peers up in: DiameterNode has this shape. */
-export interface PeerTable {
-  readonly peers: Map<string, Peer>;
-}
-
-/** The CDF parts the metrics read: RfApplication has `sessions` and `committer`. */
-export interface CdfSource {
-  sessions: SessionManager;
-  committer?: GroupCommitter;
-}
-
-/** Direction of a message as seen by this process. */
-const RX = 0;
-const TX = 1;
-/** Which side measured an answer latency. */
-const SERVER = 0; // we received the request and sent the answer
-const CLIENT = 1; // we sent the request and received the answer
-
-interface Deferred {
-  dir: number;
-  cmd: number;
-  r: number;
-  app: number;
-  rc: number;
-  /** Latency in seconds when this message was an answer that closed a timed request. */
-  latency: number;
-}
-
-/** What the metrics keep per connection (in a WeakMap: it goes when the connection does). */
-interface ConnState {
-  peer: string | undefined;
-  /** Count cells by (command << 1 | R) and direction, each a short list told apart by app and rc. */
-  cache: [Map<number, CountEntry[]>, Map<number, CountEntry[]>];
-  latency: Map<number, LatencyEntry[]>;
-  /** When requests were received (answered by us) and sent (answered by them), by Hop-by-Hop id. */
-  pending: [PendingRing | undefined, PendingRing | undefined];
-  deferred: Deferred[] | undefined;
-}
-
-/** A per-connection cache entry: the cell for one (application, Result-Code). */
-interface CountEntry {
-  app: number;
-  rc: number;
-  cell: CountCell;
-}
-interface LatencyEntry {
-  app: number;
-  cell: HistogramCell;
-}
 
 export interface MetricsOptions {
   /** Names commands in labels (ACR, ACA); without it the command code is the label. */
@@ -191,88 +146,8 @@ export class AdminMetrics {
       registers: [r],
     });
 
-    const nodes = this.nodes;
-    const cdfs = this.cdfs;
-    const rules = this.rules;
-    new Gauge({
-      name: 'diamkit_peers',
-      help: 'Peers in the peer table, by Origin-Host, state (RFC 6733 §5.6) and watchdog state (RFC 3539)',
-      labelNames: ['peer', 'state', 'watchdog'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const n of nodes)
-          for (const p of n.peers.values())
-            this.inc({ peer: p.originHost ?? 'unknown', state: p.state, watchdog: p.watchdog.state });
-      },
-    });
-    new Gauge({
-      name: 'diamkit_open_sessions',
-      help: 'Accounting sessions the CDF holds open',
-      registers: [r],
-      collect() {
-        let n = 0;
-        for (const c of cdfs) n += openSessionCount(c.sessions);
-        this.set(n);
-      },
-    });
-    const fromCdf = (name: string, help: string, read: (c: SessionManager) => number) =>
-      new Counter({
-        name,
-        help,
-        registers: [r],
-        collect() {
-          this.reset();
-          let n = 0;
-          for (const c of cdfs) n += read(c.sessions);
-          this.inc(n);
-        },
-      });
-    fromCdf('diamkit_acrs_total', 'ACRs the CDF applied (duplicates included)', (s) => s.counters.acrs);
-    fromCdf(
-      'diamkit_acr_duplicates_total',
-      'ACRs recognised as duplicates and answered again without a new record',
-      (s) => s.counters.duplicates,
-    );
-    fromCdf(
-      'diamkit_cdrs_built_total',
-      'CDRs the CDF built (written once their batch commits: diamkit_cdrs_written_total)',
-      (s) => s.counters.cdrs,
-    );
-    fromCdf(
-      'diamkit_sessions_supervision_closed_total',
-      'Sessions closed by supervision (accounting-rf.md §5.5)',
-      (s) => s.counters.supervisionClosed,
-    );
-    fromCdf(
-      'diamkit_partial_cdrs_total',
-      'Partial CDRs cut from long sessions (accounting-rf.md §5.4)',
-      (s) => s.counters.partials,
-    );
-    new Counter({
-      name: 'diamkit_anomalies_total',
-      help: 'Record-number and session anomalies the CDF noted on CDRs, by kind (accounting-rf.md §5.3)',
-      labelNames: ['kind'],
-      registers: [r],
-      collect() {
-        this.reset();
-        const sum = new Map<string, number>();
-        for (const c of cdfs)
-          for (const [k, v] of Object.entries(c.sessions.counters.anomalies))
-            sum.set(k, (sum.get(k) ?? 0) + v);
-        for (const [kind, v] of sum) this.inc({ kind }, v);
-      },
-    });
-    new Gauge({
-      name: 'diamkit_store_pending_rows',
-      help: 'Rows waiting for the next group commit',
-      registers: [r],
-      collect() {
-        let n = 0;
-        for (const c of cdfs) n += c.committer?.stats().pendingItems ?? 0;
-        this.set(n);
-      },
-    });
+    registerPeerFamilies(r, this.nodes);
+    registerCdfFamilies(r, this.cdfs);
     this.cdrsWritten = new Counter({
       name: 'diamkit_cdrs_written_total',
       help: 'CDRs committed to the store, by kind',
@@ -290,16 +165,7 @@ export class AdminMetrics {
       help: 'Store transactions that failed (their ACRs were answered 4002)',
       registers: [r],
     });
-    new Counter({
-      name: 'diamkit_rule_hits_total',
-      help: 'Requests each behaviour rule took (src/node/rules.ts)',
-      labelNames: ['rule'],
-      registers: [r],
-      collect() {
-        this.reset();
-        for (const e of rules) for (const x of e.list()) this.inc({ rule: x.id }, x.hits);
-      },
-    });
+    registerRuleFamilies(r, this.rules);
     const errorsSeen = () => this.internalErrors;
     new Counter({
       name: 'diamkit_admin_metric_errors_total',
@@ -579,71 +445,5 @@ export class AdminMetrics {
       if (own) store.commit = original;
       else delete (store as Partial<CdrStore>).commit;
     });
-  }
-}
-
-/** Sessions in state 'open' (a STOP's session may linger 'closed' for its grace period). */
-export function openSessionCount(s: SessionManager): number {
-  let n = 0;
-  for (const x of s.sessions.values()) if (x.state === 'open') n++;
-  return n;
-}
-
-/**
- * Start times of outstanding requests in a hash ring indexed by the low bits of the Hop-by-Hop id, which
- * a sender increments per request (RFC 6733 §3: unique per connection among its outstanding requests), so
- * consecutive requests take consecutive slots. Cheaper than a Map per message. A slot still held by a
- * request younger than a minute makes the ring double (up to MAX_PENDING); an older one (never answered)
- * is overwritten.
- */
-export class PendingRing {
-  private ids: Uint32Array;
-  private times: Float64Array;
-  private mask: number;
-
-  constructor(size = 256) {
-    this.ids = new Uint32Array(size);
-    this.times = new Float64Array(size);
-    this.mask = size - 1;
-  }
-
-  get size(): number {
-    return this.mask + 1;
-  }
-
-  /** `t` > 0 (performance.now()). */
-  put(id: number, t: number): void {
-    let i = id & this.mask;
-    const held = this.times[i]!;
-    if (held !== 0 && this.ids[i] !== id && t - held < 60_000 && this.mask + 1 < MAX_PENDING) {
-      this.grow();
-      i = id & this.mask;
-    }
-    this.ids[i] = id;
-    this.times[i] = t;
-  }
-
-  /** The start time of request `id` (and forgets it), or -1. */
-  take(id: number): number {
-    const i = id & this.mask;
-    const t = this.times[i]!;
-    if (t === 0 || this.ids[i] !== id) return -1;
-    this.times[i] = 0;
-    return t;
-  }
-
-  private grow(): void {
-    const ids = this.ids;
-    const times = this.times;
-    const size = (this.mask + 1) * 2;
-    this.ids = new Uint32Array(size);
-    this.times = new Float64Array(size);
-    this.mask = size - 1;
-    for (let j = 0; j < ids.length; j++) {
-      if (times[j] === 0) continue;
-      const i = ids[j]! & this.mask;
-      this.ids[i] = ids[j]!;
-      this.times[i] = times[j]!;
-    }
   }
 }

@@ -10,20 +10,24 @@
  *
  * The node calls `handle()` for every application request, behind one `size !== 0` test, so an empty rule
  * list costs one branch on the hot path.
+ *
+ * A rule's `match` compiles in rule-match.ts, its `action` in rule-actions.ts; this file keeps the list
+ * and carries the actions out.
  */
 import diagnostics_channel from 'node:diagnostics_channel';
 import { DiameterError } from '../codec/errors.js';
 import { decodeMessage, encodeMessage } from '../codec/message.js';
-import { AVP_M, type Avp, type AvpValue, type Message } from '../codec/types.js';
-import { getAvps } from '../dictionary/accessors.js';
-import { Code, DisconnectCause, VENDOR_3GPP } from '../dictionary/codes.js';
+import { AVP_M, type Avp, type Message } from '../codec/types.js';
+import { Code } from '../dictionary/codes.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import type { AvpDef } from '../dictionary/types.js';
 import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { answerForError, buildAnswer, buildErrorAnswer } from './answers.js';
 import { u32Avp, type IdentityAvps } from './identity.js';
-import { RuleError, type RuleAction, type RuleInfo, type RuleSpec, type ValueMatch } from './rule-spec.js';
+import { compileAction, ECHO_OPTIONAL, NOT_ECHOED, withInterim, type Action } from './rule-actions.js';
+import { compileTests, compileWindow, type Test } from './rule-match.js';
+import { RuleError, type RuleInfo, type RuleSpec } from './rule-spec.js';
 
 export * from './rule-spec.js';
 
@@ -56,21 +60,6 @@ export const ruleHitChannel = diagnostics_channel.channel('diamkit:rule:hit');
 // -----------------------------------------------------------------------------------------------------
 // compiled form
 
-type Test = (m: Message) => boolean;
-
-interface Action {
-  result?: number;
-  experimental?: { vendorId: number; code: number };
-  errorMessage?: string;
-  delayMs: number;
-  drop: boolean;
-  close: boolean;
-  dprCause?: number;
-  interimInterval?: number;
-  /** undefined = answer once; otherwise the delay of the second answer (ms). */
-  twiceAfterMs?: number;
-}
-
 interface Rule {
   id: string;
   spec: RuleSpec;
@@ -84,8 +73,6 @@ interface Rule {
   addedAt: number;
   lastHitAt?: number;
 }
-
-const DISCONNECT_CAUSES: Record<string, number> = DisconnectCause;
 
 // -----------------------------------------------------------------------------------------------------
 // the engine
@@ -351,49 +338,11 @@ export class RuleEngine {
       while (this.rules.some((r) => r.id === id));
     }
     const m = spec.match ?? {};
-    const tests: Test[] = [];
-    if (m.application !== undefined) {
-      const app =
-        typeof m.application === 'number' ? m.application : this.dict.applicationByName(m.application)?.id;
-      if (app === undefined || !isU32(app))
-        throw new RuleError(`unknown application "${m.application}"`, ['match', 'application']);
-      tests.push((r) => r.applicationId === app);
-    }
-    if (m.command !== undefined) {
-      const code = typeof m.command === 'number' ? m.command : this.dict.commandByName(m.command)?.code;
-      if (code === undefined || !Number.isInteger(code) || code < 0 || code > 0xffffff)
-        throw new RuleError(`unknown command "${m.command}"`, ['match', 'command']);
-      tests.push((r) => r.commandCode === code);
-    }
-    if (m.recordType !== undefined) tests.push(this.recordTypeTest(m.recordType));
-    if (m.sessionId !== undefined) {
-      const def = this.dict.avp(Code.SESSION_ID)!;
-      const t = this.valueTest(def, m.sessionId, ['match', 'sessionId']);
-      tests.push((r) => t(topLevel(r, Code.SESSION_ID)));
-    }
-    for (const [path, v] of Object.entries(m.avp ?? {})) {
-      const where = ['match', 'avp', path];
-      const def = this.pathDef(path, where);
-      const t = this.valueTest(def, v, where);
-      const dict = this.dict;
-      tests.push((r) => t(getAvps(r, path, dict)));
-    }
+    const tests = compileTests(this.dict, m);
     if (m.percent !== undefined && !(typeof m.percent === 'number' && m.percent >= 0 && m.percent <= 100))
       throw new RuleError('expected a percentage 0-100', ['match', 'percent']);
     const addedAt = this.now();
-    let windowStart = -Infinity;
-    let windowEnd = Infinity;
-    if (m.window) {
-      const w = m.window;
-      if (w.from !== undefined)
-        windowStart = Math.max(windowStart, instant(w.from, ['match', 'window', 'from']));
-      if (w.until !== undefined)
-        windowEnd = Math.min(windowEnd, instant(w.until, ['match', 'window', 'until']));
-      const after = w.after === undefined ? 0 : seconds(w.after, ['match', 'window', 'after']);
-      if (w.after !== undefined) windowStart = Math.max(windowStart, addedAt + after);
-      if (w.for !== undefined)
-        windowEnd = Math.min(windowEnd, addedAt + after + seconds(w.for, ['match', 'window', 'for']));
-    }
+    const { windowStart, windowEnd } = compileWindow(m.window, addedAt);
     let limit = Infinity;
     if (spec.limit !== undefined) {
       if (!(Number.isInteger(spec.limit) && spec.limit > 0))
@@ -413,251 +362,10 @@ export class RuleEngine {
       addedAt,
     };
   }
-
-  private recordTypeTest(v: number | string | (number | string)[]): Test {
-    const def = this.dict.avp(Code.ACCOUNTING_RECORD_TYPE)!;
-    const list = Array.isArray(v) ? v : [v];
-    const wanted = new Set<number>();
-    for (const [i, x] of list.entries()) {
-      const where = Array.isArray(v) ? ['match', 'recordType', i] : ['match', 'recordType'];
-      let n: number | undefined;
-      if (typeof x === 'number') n = x;
-      else if (typeof x === 'string') {
-        const name = x.toUpperCase();
-        n = this.dict.enumValue(def, name) ?? this.dict.enumValue(def, `${name}_RECORD`);
-        if (n === undefined && /^\d+$/.test(x)) n = Number(x);
-      }
-      if (n === undefined || !(n >= 1 && n <= 4))
-        throw new RuleError(
-          `expected an Accounting-Record-Type (1-4 or ${[...(def.enums?.values() ?? [])].join(', ')}), got ${show(x)}`,
-          where,
-        );
-      wanted.add(n);
-    }
-    return (r) => {
-      const a = topLevel(r, Code.ACCOUNTING_RECORD_TYPE)[0];
-      return a !== undefined && typeof a.value === 'number' && wanted.has(a.value);
-    };
-  }
-
-  private pathDef(path: string, where: (string | number)[]): AvpDef {
-    let def: AvpDef | undefined;
-    const parts = path.split('/');
-    for (const [i, p] of parts.entries()) {
-      def = this.dict.avpByName(p.trim());
-      if (!def) throw new RuleError(`unknown AVP "${p.trim()}" in path "${path}"`, where);
-      if (i < parts.length - 1 && def.type !== 'Grouped')
-        throw new RuleError(`"${def.name}" is not a Grouped AVP, so "${path}" goes nowhere`, where);
-    }
-    if (!def) throw new RuleError('expected an AVP path', where);
-    return def;
-  }
-
-  /** A test over the AVPs found at one path. */
-  private valueTest(def: AvpDef, v: ValueMatch, where: (string | number)[]): (avps: Avp[]) => boolean {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      if ('present' in v) {
-        if (typeof v.present !== 'boolean') throw new RuleError('expected present: true or false', where);
-        const want = v.present;
-        return (avps) => avps.length > 0 === want;
-      }
-      if ('regex' in v) {
-        let re: RegExp;
-        try {
-          re = new RegExp(v.regex);
-        } catch (e) {
-          throw new RuleError(`invalid regular expression: ${(e as Error).message}`, where);
-        }
-        if (def.type === 'Grouped')
-          throw new RuleError(`${def.name} is Grouped: match it with { present: true|false }`, where);
-        const dict = this.dict;
-        return (avps) => avps.some((a) => re.test(textOf(a, def, dict)));
-      }
-      throw new RuleError('expected a value, a list of values, { regex } or { present }', where);
-    }
-    if (def.type === 'Grouped')
-      throw new RuleError(`${def.name} is Grouped: match it with { present: true|false }`, where);
-    const list = Array.isArray(v) ? v : [v];
-    if (list.length === 0) throw new RuleError('expected at least one value', where);
-    const eq = list.map((x, i) => this.equalTest(def, x, Array.isArray(v) ? [...where, i] : where));
-    return (avps) => {
-      for (const a of avps) for (const e of eq) if (e(a)) return true;
-      return false;
-    };
-  }
-
-  /** Equality with one expected value, converted once to the AVP's type. */
-  private equalTest(def: AvpDef, x: string | number, where: (string | number)[]): (a: Avp) => boolean {
-    if (typeof x !== 'string' && typeof x !== 'number')
-      throw new RuleError(`expected a string or number, got ${show(x)}`, where);
-    switch (def.type) {
-      case 'Integer32':
-      case 'Unsigned32':
-      case 'Float32':
-      case 'Float64':
-      case 'Enumerated': {
-        let n =
-          typeof x === 'number' ? x : x.trim() !== '' && Number.isFinite(Number(x)) ? Number(x) : undefined;
-        if (n === undefined && def.type === 'Enumerated') n = this.dict.enumValue(def, x as string);
-        if (n === undefined)
-          throw new RuleError(
-            `${def.name} is ${def.type}: expected a number${def.type === 'Enumerated' ? ' or one of its names' : ''}, got ${show(x)}`,
-            where,
-          );
-        const want = n;
-        return (a) => a.value === want;
-      }
-      case 'Integer64':
-      case 'Unsigned64': {
-        let want: bigint;
-        try {
-          want = BigInt(typeof x === 'number' ? x : x.trim());
-        } catch {
-          throw new RuleError(`${def.name} is ${def.type}: expected a whole number, got ${show(x)}`, where);
-        }
-        return (a) => a.value === want;
-      }
-      case 'Time': {
-        const ms = typeof x === 'number' ? x * 1000 : Date.parse(x);
-        if (!Number.isFinite(ms))
-          throw new RuleError(`${def.name} is Time: expected an ISO 8601 date-time, got ${show(x)}`, where);
-        return (a) => a.value instanceof Date && a.value.getTime() === ms;
-      }
-      default: {
-        // Text and octets: YAML reads 46700000001 as a number; the AVP holds the digits as text.
-        const want = String(x);
-        const dict = this.dict;
-        return (a) => textOf(a, def, dict) === want;
-      }
-    }
-  }
 }
 
 // -----------------------------------------------------------------------------------------------------
 // helpers
-
-/** AVPs an answer builds itself (buildAnswer) or that describe the answering node, never copied. */
-const NOT_ECHOED = new Set([
-  'Session-Id',
-  'Result-Code',
-  'Experimental-Result',
-  'Origin-Host',
-  'Origin-Realm',
-  'Origin-State-Id',
-  'Error-Message',
-  'Error-Reporting-Host',
-  'Failed-AVP',
-  'Proxy-Info',
-  'Route-Record',
-  '*',
-]);
-const ECHO_OPTIONAL = new Set([
-  'Acct-Application-Id',
-  'Auth-Application-Id',
-  'Vendor-Specific-Application-Id',
-]);
-
-/** AVPs that follow the command's own AVPs in an answer: Acct-Interim-Interval goes before them. */
-const TRAILING = new Set<number>([
-  Code.ERROR_MESSAGE,
-  Code.ERROR_REPORTING_HOST,
-  Code.FAILED_AVP,
-  Code.PROXY_INFO,
-  Code.ROUTE_RECORD,
-]);
-
-function withInterim(m: Message, seconds: number): Message {
-  const avp = u32Avp(Code.ACCT_INTERIM_INTERVAL, seconds);
-  const avps = m.avps.filter((a) => !(a.code === Code.ACCT_INTERIM_INTERVAL && a.vendorId === 0));
-  const at = avps.findIndex((a) => a.vendorId === 0 && TRAILING.has(a.code));
-  if (at < 0) avps.push(avp);
-  else avps.splice(at, 0, avp);
-  return { ...m, avps };
-}
-
-function compileAction(a: RuleAction | undefined): Action {
-  if (a === null || typeof a !== 'object') throw new RuleError('expected an action object', ['action']);
-  const at = (k: string) => ['action', k];
-  const out: Action = { delayMs: 0, drop: false, close: false };
-  if (a.result !== undefined) {
-    if (!isU32(a.result))
-      throw new RuleError('expected a Result-Code (a whole number, e.g. 5030)', at('result'));
-    out.result = a.result;
-  }
-  if (a.experimentalResult !== undefined) {
-    const e = a.experimentalResult;
-    if (e === null || typeof e !== 'object' || !isU32(e.code))
-      throw new RuleError('expected { code, vendorId? } with a whole-number code', at('experimentalResult'));
-    if (e.vendorId !== undefined && !isU32(e.vendorId))
-      throw new RuleError('expected a Vendor-Id (whole number)', [
-        'action',
-        'experimentalResult',
-        'vendorId',
-      ]);
-    if (out.result !== undefined)
-      throw new RuleError('give either result or experimentalResult, not both', at('experimentalResult'));
-    out.experimental = { vendorId: e.vendorId ?? VENDOR_3GPP, code: e.code };
-  }
-  const answers = out.result !== undefined || out.experimental !== undefined;
-  if (a.errorMessage !== undefined) {
-    if (typeof a.errorMessage !== 'string') throw new RuleError('expected a string', at('errorMessage'));
-    if (!answers)
-      throw new RuleError('errorMessage goes with result or experimentalResult', at('errorMessage'));
-    out.errorMessage = a.errorMessage;
-  }
-  if (a.delay !== undefined) out.delayMs = seconds(a.delay, at('delay'));
-  if (a.drop !== undefined) {
-    if (typeof a.drop !== 'boolean') throw new RuleError('expected true or false', at('drop'));
-    out.drop = a.drop;
-  }
-  if (a.close !== undefined) {
-    if (typeof a.close !== 'boolean') throw new RuleError('expected true or false', at('close'));
-    out.close = a.close;
-  }
-  if (a.dpr !== undefined && a.dpr !== false) {
-    if (a.dpr === true) out.dprCause = DisconnectCause.REBOOTING;
-    else {
-      const c = a.dpr !== null && typeof a.dpr === 'object' ? a.dpr.cause : undefined;
-      const n = typeof c === 'number' ? c : typeof c === 'string' ? DISCONNECT_CAUSES[c] : undefined;
-      if (n === undefined || !Number.isInteger(n) || n < 0)
-        throw new RuleError(
-          `expected true or { cause: ${Object.keys(DisconnectCause).join(' | ')} }`,
-          at('dpr'),
-        );
-      out.dprCause = n;
-    }
-    if (out.close) throw new RuleError('give either close or dpr, not both', at('dpr'));
-  }
-  if (a.interimInterval !== undefined) {
-    if (!isU32(a.interimInterval)) throw new RuleError('expected whole seconds >= 0', at('interimInterval'));
-    out.interimInterval = a.interimInterval;
-  }
-  if (a.answerTwice !== undefined && a.answerTwice !== false) {
-    if (a.answerTwice === true) out.twiceAfterMs = 0;
-    else if (a.answerTwice !== null && typeof a.answerTwice === 'object')
-      out.twiceAfterMs = seconds(a.answerTwice.after, ['action', 'answerTwice', 'after']);
-    else throw new RuleError('expected true or { after: seconds }', at('answerTwice'));
-  }
-  if (out.drop) {
-    for (const k of ['result', 'experimentalResult', 'interimInterval', 'answerTwice'] as const)
-      if (a[k] !== undefined && a[k] !== false)
-        throw new RuleError(`drop sends no answer, so ${k} has nothing to act on`, at(k));
-  }
-  const effects =
-    answers ||
-    out.delayMs > 0 ||
-    out.drop ||
-    out.close ||
-    out.dprCause !== undefined ||
-    out.interimInterval !== undefined ||
-    out.twiceAfterMs !== undefined;
-  if (!effects)
-    throw new RuleError(
-      'expected at least one of result, experimentalResult, delay, drop, close, dpr, interimInterval, answerTwice',
-      ['action'],
-    );
-  return out;
-}
 
 function info(r: Rule, position: number): RuleInfo {
   return {
@@ -669,49 +377,6 @@ function info(r: Rule, position: number): RuleInfo {
     lastHitAt: r.lastHitAt === undefined ? undefined : new Date(r.lastHitAt),
     exhausted: r.hits >= r.limit,
   };
-}
-
-function topLevel(m: Message, code: number): Avp[] {
-  const out: Avp[] = [];
-  for (const a of m.avps) if (a.code === code && a.vendorId === 0) out.push(a);
-  return out;
-}
-
-/** An AVP value as text, for `regex` and for text equality. */
-function textOf(a: Avp, def: AvpDef, dict: Dictionary): string {
-  const v: AvpValue | undefined = a.value;
-  if (v === undefined)
-    return a.data ? Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).toString('utf8') : '';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number')
-    return def.type === 'Enumerated' ? (dict.enumName(def, v) ?? String(v)) : String(v);
-  if (typeof v === 'bigint') return v.toString();
-  if (v instanceof Date) return v.toISOString();
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('utf8');
-  if ('text' in v) return v.text;
-  return Buffer.from(v.bytes).toString('hex');
-}
-
-function isU32(n: unknown): n is number {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff;
-}
-
-/** Seconds (fractions allowed) → ms. */
-function seconds(v: unknown, where: (string | number)[]): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
-    throw new RuleError(`expected seconds >= 0, got ${show(v)}`, where);
-  return Math.round(v * 1000);
-}
-
-function instant(v: unknown, where: (string | number)[]): number {
-  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
-  if (!Number.isFinite(ms))
-    throw new RuleError(`expected an ISO 8601 date-time (2025-01-31T12:00:00Z), got ${show(v)}`, where);
-  return ms;
-}
-
-function show(v: unknown): string {
-  return typeof v === 'string' ? `"${v}"` : (JSON.stringify(v) ?? String(v));
 }
 
 function asDiameterError(e: unknown): DiameterError {
