@@ -120,6 +120,18 @@ export function appIdSet(apps: AdvertisedApplications): Set<number> {
   return s;
 }
 
+/** Process-CEA (RFC 6733 §5.3): whether a CEA with this Result-Code and capabilities opens the link. */
+export function ceaAcceptable(
+  resultCode: number,
+  caps: PeerCapabilities,
+  apps: AdvertisedApplications,
+): boolean {
+  const ours = appIdSet(apps);
+  // As on the responder side (DiameterNode.judgeCapabilities): a node with no application at all
+  // only needs the base protocol, so any 2001 CEA will do.
+  return resultCode === 2001 && (ours.size === 0 || commonApplications(ours, caps.appIds).length > 0);
+}
+
 /** The capability AVPs of our CER or CEA after Origin-Host/Realm (RFC 6733 §5.3.1/§5.3.2 order). */
 export function capabilityAvps(id: IdentityAvps, hostIps: string[], apps: AdvertisedApplications): Avp[] {
   const avps: Avp[] = [];

@@ -4,97 +4,28 @@
  * Each event goes through `transition()`; the actions the table names are executed here, in order.
  */
 import { EventEmitter } from 'node:events';
-import type { Duplex } from 'node:stream';
 import { DiameterError } from '../codec/errors.js';
 import { FLAG_R, type Message } from '../codec/types.js';
 import { Cmd, Code, DisconnectCause } from '../dictionary/codes.js';
 import { buildAnswer } from '../node/answers.js';
-import { i32Avp, type IdentityAvps } from '../node/identity.js';
-import {
-  appIdSet,
-  capabilityAvps,
-  commonApplications,
-  normaliseAddress,
-  readCapabilities,
-  type AdvertisedApplications,
-  type PeerCapabilities,
-} from './capabilities.js';
-import { Connection, type ConnectionOptions, type ConnectionOwner } from './connection.js';
+import { ceaAcceptable, readCapabilities, type PeerCapabilities } from './capabilities.js';
+import { Connection, type ConnectionOwner } from './connection.js';
 import { channels } from './diagnostics.js';
 import { elect } from './election.js';
+import { RECEIVE_EVENTS, transitionFor, type EventArgs } from './peer-events.js';
+import type { PeerHost, PeerOptions } from './peer-host.js';
+import { buildCea, buildCer, buildDpa, buildDpr, buildDwa, buildDwr } from './peer-messages.js';
 import {
   isOpen,
-  transition,
   type PeerAction,
   type PeerEvent,
   type PeerState,
   type TransitionContext,
-  type TransitionResult,
 } from './state-machine.js';
-import { CEA_WAIT_DEFAULT_MS, DPA_WAIT_DEFAULT_MS, TC_DEFAULT_MS, type Clock } from './timers.js';
+import { CEA_WAIT_DEFAULT_MS, DPA_WAIT_DEFAULT_MS, TC_DEFAULT_MS } from './timers.js';
 import { Watchdog, type WatchdogState } from './watchdog.js';
 
-/** What a Peer needs from the node that owns it. */
-export interface PeerHost {
-  readonly identity: IdentityAvps;
-  readonly applications: AdvertisedApplications;
-  readonly connectionOptions: ConnectionOptions;
-  /** Tw in ms (RFC 3539); default 30 000. */
-  readonly watchdogMs?: number;
-  /** Time and timers for the watchdog; default the system clock (tests drive a fake one). */
-  readonly watchdogClock?: Clock;
-  /** Judges a CER or CEA: 2001 to accept, or the Result-Code to refuse with (5010, 3010, …). */
-  judgeCapabilities(caps: PeerCapabilities): { resultCode: number; errorMessage?: string };
-  /** An application request arrived on an open connection. */
-  onRequest(peer: Peer, conn: Connection, msg: Message): void;
-  /** A request that failed to decode arrived on an open connection. */
-  onMalformed(peer: Peer, conn: Connection, msg: Message, err: DiameterError): void;
-  /** Opens a transport to the peer (initiator role). */
-  openTransport?(peer: Peer): Promise<Duplex>;
-  /** The peer reached Closed with no connection left. */
-  onPeerClosed?(peer: Peer): void;
-  newEndToEnd(): number;
-}
-
-export interface PeerOptions {
-  /** The peer's Origin-Host when known in advance (configured peers). */
-  originHost?: string;
-  /** Tc, the reconnect timer (RFC 6733 §12), for configured peers. */
-  reconnectMs?: number;
-  /** Reconnect at all (initiator role). */
-  reconnect?: boolean;
-}
-
-interface EventArgs {
-  conn?: Connection;
-  msg?: Message;
-  caps?: PeerCapabilities;
-  verdict?: { resultCode: number; errorMessage?: string };
-}
-
-/** The receive events of each connection side, spelled out so that dispatching a message builds no string. */
-const RECEIVE_EVENTS = {
-  'I-': { cer: 'I-Rcv-CER', dwr: 'I-Rcv-DWR', dpr: 'I-Rcv-DPR', message: 'I-Rcv-Message' },
-  'R-': { cer: 'R-Rcv-CER', dwr: 'R-Rcv-DWR', dpr: 'R-Rcv-DPR', message: 'R-Rcv-Message' },
-} as const satisfies Record<'I-' | 'R-', Record<string, PeerEvent>>;
-
-/**
- * Transitions that need no context (no guard), looked up once per (state, event): the table is constant,
- * and every application message would otherwise look its row up again by a string key.
- */
-const unguarded = new Map<PeerState, Map<PeerEvent, TransitionResult>>();
-
-function transitionFor(state: PeerState, event: PeerEvent, ctx: TransitionContext): TransitionResult {
-  let byEvent = unguarded.get(state);
-  const known = byEvent?.get(event);
-  if (known !== undefined) return known;
-  const t = transition(state, event, ctx);
-  if (t.row === undefined || t.row.guard === undefined) {
-    if (!byEvent) unguarded.set(state, (byEvent = new Map()));
-    byEvent.set(event, t);
-  }
-  return t;
-}
+export type { PeerHost, PeerOptions } from './peer-host.js';
 
 export class Peer extends EventEmitter {
   state: PeerState = 'Closed';
@@ -327,7 +258,7 @@ export class Peer extends EventEmitter {
         return; // the watchdog was told about the traffic when it arrived
       case 'I-Snd-DWA':
       case 'R-Snd-DWA':
-        if (a.conn && a.msg) a.conn.sendMessage(buildAnswer(a.msg, this.host.identity, 2001, { avps: [this.host.identity.originStateId] }));
+        if (a.conn && a.msg) a.conn.sendMessage(buildDwa(a.msg, this.host.identity));
         return;
       case 'Process-DWA':
         this.watchdog.dwaReceived();
@@ -341,7 +272,7 @@ export class Peer extends EventEmitter {
         if (a.conn && a.msg) {
           const cause = a.msg.avps.find((x) => x.code === Code.DISCONNECT_CAUSE && x.vendorId === 0);
           if (cause && Number(cause.value) === DisconnectCause.DO_NOT_WANT_TO_TALK_TO_YOU) this.doNotReconnect = true;
-          a.conn.sendMessage(buildAnswer(a.msg, this.host.identity, 2001));
+          a.conn.sendMessage(buildDpa(a.msg, this.host.identity));
           // RFC 6733 §5.4: the DPR sender closes; close our side too once the DPA is flushed, so a peer
           // that never closes does not keep us in Closing.
           const c = a.conn;
@@ -446,25 +377,10 @@ export class Peer extends EventEmitter {
     );
   }
 
-  private localAddresses(conn: Connection): string[] {
-    const s = conn.stream as Duplex & { localAddress?: string };
-    const a = normaliseAddress(s.localAddress);
-    return a ? [a] : ['127.0.0.1'];
-  }
-
   private sendCer(): void {
     const conn = this.iConn;
     if (!conn) return;
-    const id = this.host.identity;
-    const cer: Message = {
-      version: 1,
-      flags: FLAG_R,
-      commandCode: Cmd.CAPABILITIES_EXCHANGE,
-      applicationId: 0,
-      hopByHopId: 0,
-      endToEndId: this.host.newEndToEnd(),
-      avps: [id.originHost, id.originRealm, ...capabilityAvps(id, this.localAddresses(conn), this.host.applications)],
-    };
+    const cer = buildCer(this.host.identity, this.host.newEndToEnd(), conn.stream, this.host.applications);
     // The CEA is handled synchronously (onAnswer), not in a promise reaction: a peer that opens sends
     // its first requests (a DWR in RFC 3539 REOPEN, application requests) right behind the CEA, often in
     // the same segment, and they must find us in I-Open, not in Wait-I-CEA where they would be an error.
@@ -482,37 +398,19 @@ export class Peer extends EventEmitter {
     const rc = cea.avps.find((x) => x.code === Code.RESULT_CODE && x.vendorId === 0);
     const resultCode = rc ? Number(rc.value ?? 0) : 0;
     if (!this.originHost) this.originHost = caps.originHost;
-    const ours = appIdSet(this.host.applications);
-    // As on the responder side (DiameterNode.judgeCapabilities): a node with no application at all
-    // only needs the base protocol, so any 2001 CEA will do.
-    const ok = resultCode === 2001 && (ours.size === 0 || commonApplications(ours, caps.appIds).length > 0);
+    const ok = ceaAcceptable(resultCode, caps, this.host.applications);
     if (!ok) this.emit('cea-refused', resultCode, caps);
     this.fire('I-Rcv-CEA', { conn, msg: cea, caps }, { ceaAcceptable: ok });
   }
 
   private sendCea(conn: Connection, cer: Message, verdict: { resultCode: number; errorMessage?: string }): void {
-    const id = this.host.identity;
-    const ans = buildAnswer(cer, id, verdict.resultCode, {
-      avps: capabilityAvps(id, this.localAddresses(conn), this.host.applications),
-      errorMessage: verdict.errorMessage,
-      error: verdict.resultCode >= 3000 && verdict.resultCode < 4000,
-    });
-    conn.sendMessage(ans);
+    conn.sendMessage(buildCea(cer, this.host.identity, verdict, conn.stream, this.host.applications));
   }
 
   private sendDwr(): void {
     const conn = this.openConnection();
     if (!conn) return;
-    const id = this.host.identity;
-    const dwr: Message = {
-      version: 1,
-      flags: FLAG_R,
-      commandCode: Cmd.DEVICE_WATCHDOG,
-      applicationId: 0,
-      hopByHopId: 0,
-      endToEndId: this.host.newEndToEnd(),
-      avps: [id.originHost, id.originRealm, id.originStateId],
-    };
+    const dwr = buildDwr(this.host.identity, this.host.newEndToEnd());
     conn.request(dwr, { timeoutMs: this.watchdog.twInitMs * 2 }).then(
       () => this.fire(conn === this.iConn ? 'I-Rcv-DWA' : 'R-Rcv-DWA', { conn }),
       () => undefined, // the watchdog's own timer declares SUSPECT/DOWN
@@ -522,16 +420,7 @@ export class Peer extends EventEmitter {
   private sendDpr(cause: number): void {
     const conn = this.openConnection();
     if (!conn) return;
-    const id = this.host.identity;
-    const dpr: Message = {
-      version: 1,
-      flags: FLAG_R,
-      commandCode: Cmd.DISCONNECT_PEER,
-      applicationId: 0,
-      hopByHopId: 0,
-      endToEndId: this.host.newEndToEnd(),
-      avps: [id.originHost, id.originRealm, i32Avp(Code.DISCONNECT_CAUSE, cause)],
-    };
+    const dpr = buildDpr(this.host.identity, this.host.newEndToEnd(), cause);
     conn.request(dpr, { timeoutMs: DPA_WAIT_DEFAULT_MS }).then(
       () => this.fire(conn === this.iConn ? 'I-Rcv-DPA' : 'R-Rcv-DPA', { conn }),
       () => this.fire('Timeout', { conn }),
