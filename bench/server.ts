@@ -193,11 +193,14 @@ class ServerProcess {
   }
 }
 
+/** Node flags of `npm start` and of the `diamkit` bin's shebang (src/cli/main.ts), so the bench runs what users run. */
+export const SERVE_NODE_FLAGS = ['--max-semi-space-size=64'];
+
 function nodeServer(name: string, args: string[]): ServerSpec {
   return {
     name,
     command: process.execPath,
-    args: ['--import', 'tsx', ...args],
+    args: [...SERVE_NODE_FLAGS, '--import', 'tsx', ...args],
     listening: /diamkit listening on [^\s]+:(\d+)/,
   };
 }
