@@ -2,7 +2,7 @@
  * What an open session of the CDF keeps between ACRs (session-manager.ts), and its stored form.
  */
 import type { NamedValue } from './cdr-builder.js';
-import type { JsonObject } from './store.js';
+import type { JsonObject, KeptAcrsSource } from './store.js';
 import { encodeJson } from './store-records.js';
 
 /** Shared empty lists (a session copies on its first write): most sessions never need their own. */
@@ -14,10 +14,10 @@ export const NO_CONTAINERS: readonly JsonObject[] = Object.freeze([]);
  * themselves are kept as their bytes: the TS 32.298 fields and the JSON form of the AVPs (rawAvps) are built
  * from them only when a CDR is written (expand), so an ACR that writes no CDR decodes nothing beyond what
  * the node already did, and a session holds one string, not a tree of objects. In memory the bytes are a
- * latin1 string (one character per octet: the smallest string V8 has); in the store, base64 (toJSON), as
- * JSON text cannot carry NUL.
+ * latin1 string (one character per octet: the smallest string V8 has). A store keeps them as bytes beside
+ * the rest (KeptAcrsSource); in the JSON form (toJSON) they are base64, as JSON text cannot carry NUL.
  */
-export class KeptData {
+export class KeptData implements KeptAcrsSource {
   /** Format of the stored form (older stores held SessionData itself; restore() converts those). */
   readonly v = 2;
   /** The ACR that opened the record (START, or the INTERIM/STOP/EVENT it was built from). */
@@ -61,6 +61,19 @@ export class KeptData {
     if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
     if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
     return `${t}}`;
+  }
+
+  /** The stored form without the ACRs (store.ts KeptAcrsSource): what an INTERIM rewrites beside their bytes. */
+  keptJsonText(): string {
+    let t = `{"v":2,"ps":${this.ps},"containers":${encodeJson(this.containers, 'containers')},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
+    if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
+    if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
+    return `${t}}`;
+  }
+
+  /** The kept ACRs' bytes (store.ts KeptAcrsSource). */
+  keptAcrs(): { first: Buffer; last: Buffer | undefined } {
+    return { first: Buffer.from(this.first, 'latin1'), last: this.last === undefined ? undefined : Buffer.from(this.last, 'latin1') };
   }
 
   /** Reads the stored form. */

@@ -56,7 +56,7 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
 }
 
-type PgType = 'text' | 'int8' | 'float8' | 'timestamptz' | 'jsonb';
+type PgType = 'text' | 'int8' | 'float8' | 'timestamptz' | 'jsonb' | 'bytea';
 
 const SESSION_TYPES: Record<SessionColumn, PgType> = {
   session_id: 'text',
@@ -75,6 +75,8 @@ const SESSION_TYPES: Record<SessionColumn, PgType> = {
   counters: 'jsonb',
   anomalies: 'jsonb',
   data: 'jsonb',
+  acr_first: 'bytea',
+  acr_last: 'bytea',
 };
 
 const CDR_TYPES: Record<CdrColumn, PgType> = {
@@ -162,6 +164,10 @@ const MIGRATIONS: readonly string[] = [
   `
   DROP INDEX IF EXISTS {S}.cdrs_kind;
   DROP INDEX IF EXISTS {S}.cdrs_origin;
+  `,
+  // As in sqlite-store.ts: a session's kept ACRs as bytes beside its data, not base64 inside the jsonb.
+  `
+  ALTER TABLE {S}.sessions ADD COLUMN acr_first bytea, ADD COLUMN acr_last bytea;
   `,
 ];
 

@@ -138,12 +138,19 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS sessions_open_origin;
   DROP INDEX IF EXISTS sessions_open_expires;
   `,
+  // A session's kept ACRs as bytes beside its data (store.ts KeptAcrsSource) rather than base64 inside the
+  // JSON: a third fewer bytes in every START and INTERIM row, and no base64 to make. Rows written before
+  // keep them in the JSON, with NULL here, and read as they did.
+  `
+  ALTER TABLE sessions ADD COLUMN acr_first BLOB;
+  ALTER TABLE sessions ADD COLUMN acr_last BLOB;
+  `,
 ];
 
 export const SQLITE_SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Bytes per page of a new database file (SQLite's default is 4096). */
-const PAGE_SIZE = 8192;
+/** Bytes per page of a new database file (SQLite's default is 4096; see open()). */
+const PAGE_SIZE = 32768;
 
 /** WAL size that triggers an automatic checkpoint. */
 const WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024;
@@ -195,9 +202,12 @@ export class SqliteStore implements CdrStore {
         mkdirSync(dirname(resolve(this.path)), { recursive: true });
       }
       db = new Database(this.path);
-      // A new file only (the page size is fixed once the first page is written, and WAL keeps it so):
-      // a session row (~1.5 KB with its kept ACRs) and a CDR row (3–5 KB) then fit in their b-tree page
-      // instead of spilling into overflow pages, so a commit writes fewer, fuller pages to the WAL.
+      // A new file only (the page size is fixed once the first page is written, and WAL keeps it so).
+      // Session rows (~1.5–2.5 KB with their kept ACRs) and CDR rows (3–5 KB) are large for b-tree pages:
+      // with 32 KB pages a page holds ten of them rather than two or three, so a commit allocates, splits
+      // and frames far fewer pages. SQLite alone on the CDF's row mix (START/INTERIM/INTERIM/STOP, 128 rows
+      // per commit): ~16 µs per ACR with 4 KB pages, ~9.5 with 8 KB, ~8.2 with 32 KB, no better with 64 KB.
+      // The cost: a commit of a lone ACR writes a few whole pages to the WAL, 32 KB each.
       db.pragma(`page_size = ${PAGE_SIZE}`);
       // journal_mode=WAL is persistent in the file; readers (an export) never block the writer.
       db.pragma('journal_mode = WAL');

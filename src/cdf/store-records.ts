@@ -15,6 +15,7 @@ import type {
   JsonObject,
   JsonTextSource,
   JsonValue,
+  KeptAcrsSource,
   SessionKey,
   StoreBatch,
   SubscriptionIdEntry,
@@ -270,12 +271,14 @@ export const SESSION_COLUMNS = [
   'counters',
   'anomalies',
   'data',
+  'acr_first',
+  'acr_last',
 ] as const;
 
 export type SessionColumn = (typeof SESSION_COLUMNS)[number];
 export type ColumnValue = string | number | Date | null;
 /** A value as a backend binds it: a time becomes what TimeValue makes of it. */
-export type BoundValue = string | number | null;
+export type BoundValue = string | number | Uint8Array | null;
 /**
  * A row to write: its values in SESSION_COLUMNS or CDR_COLUMNS order, ready to bind. Positional, because a
  * prepared INSERT binds by position and an array is cheaper to make and to read than a keyed object.
@@ -303,8 +306,30 @@ export function sessionToRow(s: AccountingSession, time: TimeValue): Row {
     s.partialSequence,
     encodeCounters(s.counters),
     anomaliesJson(s.anomalies),
-    encodeJson(s.data, 'data'),
+    ...dataColumns(s.data),
   ];
+}
+
+function isKeptAcrsSource(v: unknown): v is KeptAcrsSource {
+  return typeof v === 'object' && v !== null && typeof (v as Partial<KeptAcrsSource>).keptAcrs === 'function';
+}
+
+/** The data, acr_first and acr_last columns of a session row (store.ts KeptAcrsSource). */
+function dataColumns(data: AccountingSession['data']): [string, Uint8Array | null, Uint8Array | null] {
+  if (!isKeptAcrsSource(data)) return [encodeJson(data, 'data'), null, null];
+  const acrs = data.keptAcrs();
+  return [encodeJson(new JsonText(data.keptJsonText()), 'data'), acrs.first, acrs.last ?? null];
+}
+
+/** A session's data as read: the JSON, with the kept ACRs written beside it put back in, base64. */
+function dataFromRow(r: ReadRow): JsonValue {
+  const data = JSON.parse(r.data as string) as JsonValue;
+  const first = r.acr_first;
+  if (first === null || first === undefined) return data;
+  const o = data as JsonObject;
+  o.first = Buffer.from(first as Uint8Array).toString('base64');
+  if (r.acr_last !== null && r.acr_last !== undefined) o.last = Buffer.from(r.acr_last as Uint8Array).toString('base64');
+  return o;
 }
 
 /** A row as a backend reads it: times as Date or epoch milliseconds, integers maybe as strings (int8). */
@@ -327,7 +352,7 @@ export function sessionFromRow(r: ReadRow): AccountingSession {
     partialSequence: Number(r.partial_sequence),
     counters: decodeCounters(r.counters as string),
     anomalies: JSON.parse(r.anomalies as string) as string[],
-    data: JSON.parse(r.data as string) as JsonValue,
+    data: dataFromRow(r),
   };
   const sub = parseSubKey(r.sub_session_id as string);
   if (sub !== undefined) s.subSessionId = sub;

@@ -30,6 +30,20 @@ export interface JsonTextSource {
   toJsonText(): string;
 }
 
+/**
+ * Session data that carries the ACRs it keeps (the session manager's: the one that opened the record and
+ * the latest) as bytes. A store writes those bytes in their own columns (SQLite BLOB, PostgreSQL bytea)
+ * beside keptJsonText(), the rest of the JSON, instead of as base64 inside the JSON text that every
+ * INTERIM rewrites; reading the row, it puts them back into the value, base64, under `first` and `last`,
+ * so what a reader gets is still toJSON().
+ */
+export interface KeptAcrsSource extends JsonTextSource {
+  /** The JSON text of toJSON() without its `first` and `last`. */
+  keptJsonText(): string;
+  /** The kept ACRs' bytes (`last` undefined while there is none). */
+  keptAcrs(): { first: Uint8Array; last: Uint8Array | undefined };
+}
+
 /** RFC 6733 §9.8.1 Accounting-Record-Type: 1 EVENT, 2 START, 3 INTERIM, 4 STOP. */
 export type AccountingRecordType = 1 | 2 | 3 | 4;
 

@@ -123,6 +123,7 @@ describe('PostgresStore specifics', { skip }, () => {
     await client.connect();
     await client.query(`CREATE INDEX cdrs_kind ON "${schema}".cdrs (kind, seq)`);
     await client.query(`CREATE INDEX cdrs_origin ON "${schema}".cdrs (origin_host, seq)`);
+    await client.query(`ALTER TABLE "${schema}".sessions DROP COLUMN acr_first, DROP COLUMN acr_last`);
     await client.query(`UPDATE "${schema}".schema_version SET version = 1`);
     const again = new PostgresStore({ url: url!, schema });
     try {
@@ -144,6 +145,35 @@ describe('PostgresStore specifics', { skip }, () => {
       );
     } finally {
       await again.close();
+      await client.end();
+    }
+  });
+
+  it('keeps kept ACRs as bytea beside the jsonb, and reads them back into the value', async () => {
+    const schema = newSchema();
+    const store = new PostgresStore({ url: url!, schema });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await store.open();
+      const { KeptData } = await import('../../src/cdf/kept-data.js');
+      const kept = new KeptData(Buffer.from([1, 0, 2, 255]).toString('latin1'), 0, undefined);
+      const plain = { v: 2, first: 'AQID', ps: true };
+      await store.commit({ sessionUpserts: [session('bytes', { data: kept as never }), session('plain', { data: plain })] });
+      kept.last = Buffer.from([9, 0, 9]).toString('latin1');
+      await store.commit({ sessionUpserts: [session('bytes', { data: kept as never })] });
+      assert.deepEqual((await store.getSession({ sessionId: 'bytes' }))?.data, kept.toJSON());
+      assert.deepEqual((await store.getSession({ sessionId: 'plain' }))?.data, plain, 'other data is JSON alone');
+      const raw = await client.query(
+        `SELECT session_id, data::text AS data, acr_first, acr_last FROM "${schema}".sessions ORDER BY session_id`,
+      );
+      const [bytes, other] = raw.rows as { data: string; acr_first: Buffer | null; acr_last: Buffer | null }[];
+      assert.deepEqual([...bytes!.acr_first!], [1, 0, 2, 255]);
+      assert.deepEqual([...bytes!.acr_last!], [9, 0, 9]);
+      assert.doesNotMatch(bytes!.data, /"first"|"last"/);
+      assert.equal(other!.acr_first, null);
+    } finally {
+      await store.close();
       await client.end();
     }
   });

@@ -58,13 +58,13 @@ describe('SqliteStore specifics', () => {
     });
   });
 
-  it('makes new files with 8 KiB pages and keeps the page size of an existing file', async () => {
+  it('makes new files with 32 KiB pages and keeps the page size of an existing file', async () => {
     const fresh = join(dir, 'pages-new.db');
     const store = new SqliteStore({ path: fresh });
     await store.open();
     await store.close();
     const probe = new Database(fresh, { readonly: true });
-    assert.equal(probe.pragma('page_size', { simple: true }), 8192);
+    assert.equal(probe.pragma('page_size', { simple: true }), 32768);
     probe.close();
 
     // A file made with SQLite's default page size (an older diamkit) stays as it is and works.
@@ -94,7 +94,8 @@ describe('SqliteStore specifics', () => {
     const db = new Database(path);
     db.exec(`CREATE INDEX cdrs_kind ON cdrs (kind); CREATE INDEX cdrs_origin ON cdrs (origin_host);
       CREATE INDEX sessions_open_origin ON sessions (origin_host) WHERE state = 'open';
-      CREATE INDEX sessions_open_expires ON sessions (expires_at) WHERE state = 'open';`);
+      CREATE INDEX sessions_open_expires ON sessions (expires_at) WHERE state = 'open';
+      ALTER TABLE sessions DROP COLUMN acr_first; ALTER TABLE sessions DROP COLUMN acr_last;`);
     db.pragma('user_version = 1');
     db.close();
 
@@ -113,6 +114,49 @@ describe('SqliteStore specifics', () => {
     assert.deepEqual([...indexes('cdrs')].sort(), ['cdrs_closing', 'cdrs_created', 'cdrs_session']);
     assert.deepEqual(indexes('sessions'), [], 'open sessions are listed by a scan');
     probe.close();
+  });
+
+  it('keeps kept ACRs as bytes beside the JSON; a version 3 file gains the columns and its rows read as before', async () => {
+    const path = join(dir, 'v3.db');
+    const store = new SqliteStore({ path });
+    await store.open();
+    await store.close();
+    // Schema version 3: no acr_ columns; a session row of that time holds its ACRs base64 in the JSON.
+    const db = new Database(path);
+    db.exec('ALTER TABLE sessions DROP COLUMN acr_first; ALTER TABLE sessions DROP COLUMN acr_last;');
+    db.pragma('user_version = 3');
+    db.close();
+    const oldData = { v: 2, first: Buffer.from([1, 0, 2]).toString('base64'), ps: false, containers: [], recordNumbers: { max: 0, missing: [] } };
+    const v3 = new Database(path);
+    const row = session('old-row', { data: oldData });
+    v3.prepare(
+      `INSERT INTO sessions (session_id, sub_session_id, origin_host, origin_realm, state, record_type, last_record_number,
+        opened_at, last_seen_at, partial_sequence, counters, anomalies, data) VALUES (?, '', ?, ?, 'open', 2, 0, ?, ?, 0, '{}', '[]', ?)`,
+    ).run(row.sessionId, row.originHost, row.originRealm, row.openedAt.getTime(), row.lastSeenAt.getTime(), JSON.stringify(oldData));
+    v3.close();
+
+    const again = new SqliteStore({ path });
+    await again.open();
+    assert.equal(again.settings().schemaVersion, SQLITE_SCHEMA_VERSION);
+    assert.deepEqual((await again.getSession({ sessionId: 'old-row' }))?.data, oldData, 'an old row reads as it was written');
+
+    // A session whose data carries its ACRs as bytes (store.ts KeptAcrsSource) is written in two parts.
+    const { KeptData } = await import('../../src/cdf/kept-data.js');
+    const kept = new KeptData(Buffer.from([1, 0, 2, 255]).toString('latin1'), 0, undefined);
+    kept.last = Buffer.from([9, 0, 9]).toString('latin1');
+    await again.commit({ sessionUpserts: [session('new-row', { data: kept as never })] });
+    assert.deepEqual((await again.getSession({ sessionId: 'new-row' }))?.data, kept.toJSON(), 'read back, it is toJSON()');
+    await again.close();
+    const probe = new Database(path, { readonly: true });
+    const raw = probe.prepare("SELECT data, acr_first, acr_last FROM sessions WHERE session_id = 'new-row'").get() as {
+      data: string;
+      acr_first: Buffer;
+      acr_last: Buffer;
+    };
+    probe.close();
+    assert.deepEqual([...raw.acr_first], [1, 0, 2, 255], 'the first ACR as its bytes');
+    assert.deepEqual([...raw.acr_last], [9, 0, 9], 'the latest ACR as its bytes');
+    assert.doesNotMatch(raw.data, /"first"|"last"/, 'and not again inside the JSON');
   });
 
   it('newCdrId makes RFC 9562 version 7 UUIDs: the time in front, so later ids sort later', () => {
