@@ -1,7 +1,8 @@
 /**
  * Gives memory back once a burst of traffic is over.
  *
- * While a CDF closes sessions by the thousand, V8 grows its young generation (to 2 × 16 MiB) and leaves the
+ * While a CDF closes sessions by the thousand, V8 grows its young generation (to 2 × 64 MiB with the semi-space
+ * the server is started with, src/cli/main.ts) and leaves the
  * old generation's emptied pages committed; it does not shrink either on its own while the process then
  * sits idle, so a server that answered a burst of 300,000 STOPs kept ~95 MiB of heap it no longer used
  * (measured: new space 32 MiB committed and empty, old space 67 MiB for 40 MiB live; docs/perf.md,
@@ -21,6 +22,15 @@ export const DEFAULT_IDLE_RECLAIM_SECONDS = 5;
 /** Below this much committed-but-unused heap there is nothing worth a full collection. */
 const MIN_SLACK_BYTES = 16 * 1024 * 1024;
 
+/**
+ * V8 shrinks its young generation after a collection only once its estimate of the allocation rate, taken
+ * over the last few seconds, is low (and not zero); the first quiet tick can come too soon. While the young
+ * generation is still this large, the reclaim tries again at the next quiet ticks, at most MAX_YOUNG_RETRIES
+ * times in one quiet period.
+ */
+const YOUNG_SHRUNK_BYTES = 16 * 1024 * 1024;
+const MAX_YOUNG_RETRIES = 6;
+
 export interface IdleReclaimOptions {
   /** The quiet time that counts as idle (ms); checked every `idleMs`. */
   idleMs: number;
@@ -32,8 +42,8 @@ export interface IdleReclaimOptions {
   release?: () => void;
   /** Returns the C heap's free memory to the system, last (default: trimCHeap, glibc's malloc_trim). */
   trim?: () => void;
-  /** Committed and used heap bytes (default: v8.getHeapStatistics()). */
-  heap?: () => { committed: number; used: number };
+  /** Committed and used heap bytes, and what the young generation has committed (default: V8's statistics). */
+  heap?: () => HeapNow;
   /** Called after each collection, with the committed heap before and after (for the log). */
   onReclaim?: (before: number, after: number) => void;
 }
@@ -59,9 +69,16 @@ export function fullCollection(): void {
   gcFn({ type: 'minor' });
 }
 
-function heapNow(): { committed: number; used: number } {
+export interface HeapNow {
+  committed: number;
+  used: number;
+  young: number;
+}
+
+function heapNow(): HeapNow {
   const h = v8.getHeapStatistics();
-  return { committed: h.total_heap_size, used: h.used_heap_size };
+  const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
+  return { committed: h.total_heap_size, used: h.used_heap_size, young };
 }
 
 export class IdleReclaim {
@@ -69,6 +86,8 @@ export class IdleReclaim {
   #last = Number.NaN;
   #busy = false;
   #reclaims = 0;
+  /** Collections in this quiet period that were only waiting for the young generation to shrink. */
+  #youngRetries = 0;
 
   constructor(private readonly opts: IdleReclaimOptions) {
     if (!(opts.idleMs > 0)) throw new RangeError(`idle reclaim: expected a positive interval, got ${opts.idleMs}`);
@@ -97,12 +116,14 @@ export class IdleReclaim {
     if (a !== this.#last) {
       this.#last = a;
       this.#busy = true;
+      this.#youngRetries = 0;
       return;
     }
     if (!this.#busy) return;
     // Quiet for a whole interval after a busy one, and something to give back. Again at the next quiet
     // tick while a collection still gives back a good deal (V8 releases some pages only after the next
-    // one), so the quiet period ends at the heap's compact size; then not until traffic comes back.
+    // one), or while the young generation has yet to shrink (a few times), so the quiet period ends at the
+    // heap's compact size; then not until traffic comes back.
     const heap = this.opts.heap ?? heapNow;
     const { committed: before, used } = heap();
     if (before - used < MIN_SLACK_BYTES) {
@@ -113,8 +134,13 @@ export class IdleReclaim {
     this.opts.release?.();
     (this.opts.trim ?? trimCHeap)();
     this.#reclaims++;
-    const after = heap().committed;
-    if (before - after < MIN_SLACK_BYTES) this.#busy = false;
+    const now = heap();
+    const after = now.committed;
+    if (before - after < MIN_SLACK_BYTES) {
+      if (now.young >= YOUNG_SHRUNK_BYTES && now.committed - now.used >= MIN_SLACK_BYTES && this.#youngRetries < MAX_YOUNG_RETRIES) {
+        this.#youngRetries++;
+      } else this.#busy = false;
+    }
     this.opts.onReclaim?.(before, after);
   }
 }

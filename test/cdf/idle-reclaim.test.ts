@@ -13,7 +13,7 @@ const MiB = 1024 * 1024;
 function harness(slackMiB = 64, freesMiB = 64) {
   let acrs = 0;
   let collected = 0;
-  const heap = { committed: 200 * MiB, used: (200 - slackMiB) * MiB };
+  const heap = { committed: 200 * MiB, used: (200 - slackMiB) * MiB, young: 1 * MiB };
   const r = new IdleReclaim({
     idleMs: 1000,
     activity: () => acrs,
@@ -63,6 +63,44 @@ test('collects again at the next quiet ticks while that still gives back a good 
   assert.equal(h.collected(), 3);
   h.r.tick();
   assert.equal(h.collected(), 3, 'then not until traffic comes back');
+});
+
+test('tries again, a few times, while the young generation has not shrunk yet', () => {
+  // V8 keeps its grown young generation until its allocation-rate estimate is low: the first collections
+  // give back nothing; the fourth shrinks it.
+  const acrs = 1;
+  let collected = 0;
+  const heap = { committed: 200 * MiB, used: 60 * MiB, young: 128 * MiB };
+  const r = new IdleReclaim({
+    idleMs: 1000,
+    activity: () => acrs,
+    collect: () => {
+      if (++collected === 4) {
+        heap.committed -= 126 * MiB;
+        heap.young = 2 * MiB;
+      }
+    },
+    heap: () => heap,
+    trim: () => undefined,
+  });
+  r.tick(); // sees the traffic
+  for (let i = 0; i < 3; i++) r.tick();
+  assert.equal(collected, 3, 'nothing given back yet, the young generation still grown: again');
+  r.tick();
+  assert.equal(collected, 4, 'the collection that shrinks it');
+  r.tick();
+  r.tick();
+  assert.equal(collected, 4, 'then done until traffic comes back');
+
+  // It never shrinks: at most a handful of tries per quiet period.
+  const stuck = harness(140, 0);
+  stuck.heap.young = 128 * MiB;
+  stuck.traffic();
+  for (let i = 0; i < 20; i++) stuck.r.tick();
+  assert.equal(stuck.collected(), 7, 'the first collection and six more tries');
+  stuck.traffic();
+  for (let i = 0; i < 20; i++) stuck.r.tick();
+  assert.equal(stuck.collected(), 14, 'a new quiet period tries again as often');
 });
 
 test('skips the collection when the heap holds little it does not use', () => {
