@@ -26,19 +26,19 @@
  *   npm run bench -- --only server
  *   node --import tsx bench/server.ts --sessions 200000
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeMessage } from '../src/codec/message.js';
 import { builtinDictionary } from '../src/dictionary/builtin.js';
 import { loadVector } from '../test/helpers/vectors.js';
 import { AcrDriver, RecordType, type PhaseResult, type Step } from './lib/acr-driver.js';
 import { fmtInt, fmtRatio, type BenchModule, type BenchReport, type Check } from './lib/report.js';
+import { ROOT, ServerProcess, memoryOf, settledRss, treeCpuMicros, type ServerSpec } from './lib/server-process.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** diamkit's CPU per ACR must be at most this fraction of the Erlang server's (issue 4). */
 export const MAX_CPU_FRACTION = 0.4;
 const PEAK_RSS_LIMIT = 2 * 1024 * 1024 * 1024;
@@ -73,125 +73,7 @@ export function configFromEnv(): ServerBenchConfig {
   };
 }
 
-// ---- the server process ----------------------------------------------------------------------------
-
-const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) on Linux; /proc reports CPU time in these ticks
-
-interface ProcStat {
-  ppid: number;
-  ticks: number;
-}
-
-function procStat(pid: number): ProcStat | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) };
-}
-
-/** `pid` and every process below it (escript starts the Erlang VM as a child or by exec). */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const s = procStat(Number(name));
-    if (!s) continue;
-    const list = children.get(s.ppid) ?? [];
-    list.push(Number(name));
-    children.set(s.ppid, list);
-  }
-  const out: number[] = [];
-  const todo = [pid];
-  while (todo.length) {
-    const p = todo.pop()!;
-    out.push(p);
-    todo.push(...(children.get(p) ?? []));
-  }
-  return out;
-}
-
-/** CPU time (user + system, all threads) of the process tree, µs. */
-function treeCpuMicros(pids: readonly number[]): number {
-  let ticks = 0;
-  for (const p of pids) ticks += procStat(p)?.ticks ?? 0;
-  return (ticks * 1e6) / CLK_TCK;
-}
-
-/** VmRSS and VmHWM of one process, bytes. */
-function memoryOf(pid: number): { rss: number; peak: number } {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
-}
-
-interface ServerSpec {
-  name: string;
-  command: string;
-  args: string[];
-  env?: NodeJS.ProcessEnv;
-  /** The line that gives the port. */
-  listening: RegExp;
-  /** Ask it to stop: SIGTERM, or close stdin (the escript). */
-  stopByStdin?: boolean;
-  settleMs?: number;
-}
-
-class ServerProcess {
-  readonly child: ChildProcess;
-  readonly port: Promise<number>;
-  private stderr = '';
-
-  constructor(readonly spec: ServerSpec) {
-    this.child = spawn(spec.command, spec.args, {
-      cwd: ROOT,
-      env: { ...process.env, ...spec.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child.stderr!.on('data', (d: Buffer) => {
-      if (this.stderr.length < 8000) this.stderr += d.toString();
-    });
-    this.port = new Promise((resolvePort, reject) => {
-      let out = '';
-      const t = setTimeout(() => reject(new Error(`${spec.name}: not listening within 30 s\n${this.stderr}`)), 30_000);
-      this.child.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = spec.listening.exec(out);
-        if (m) {
-          clearTimeout(t);
-          resolvePort(Number(m[1]));
-        }
-      });
-      this.child.once('exit', (code) => {
-        clearTimeout(t);
-        reject(new Error(`${spec.name} exited (${code}) before listening\n${this.stderr}`));
-      });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** The processes whose CPU counts: found once the server listens (the Erlang VM may be a child). */
-  tree(): number[] {
-    return processTree(this.pid);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
-    if (this.spec.stopByStdin) this.child.stdin!.end();
-    else this.child.kill('SIGTERM');
-    const t = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(t);
-  }
-}
+// ---- the servers ---------------------------------------------------------------------------------------
 
 /** Node flags of `npm start` and of the `diamkit` bin's shebang (src/cli/main.ts), so the bench runs what users run. */
 export const SERVE_NODE_FLAGS = ['--max-semi-space-size=64'];
@@ -303,23 +185,6 @@ function dirBytes(dir: string): number {
   let n = 0;
   for (const f of readdirSync(dir)) n += statSync(join(dir, f)).size;
   return n;
-}
-
-/**
- * RSS once the server is idle and settled: after at least `minMs` (V8's memory reducer shrinks the heap
- * some seconds after allocation stops), polled each second until two readings differ by under 1 %, at
- * most `maxMs`.
- */
-async function settledRss(pid: number, minMs: number, maxMs: number): Promise<{ rss: number; ms: number }> {
-  const t0 = Date.now();
-  let last = memoryOf(pid).rss;
-  while (Date.now() - t0 < maxMs) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = memoryOf(pid).rss;
-    if (Date.now() - t0 >= minMs && Math.abs(now - last) < last * 0.01) return { rss: now, ms: Date.now() - t0 };
-    last = now;
-  }
-  return { rss: last, ms: Date.now() - t0 };
 }
 
 async function memoryCase(cfg: ServerBenchConfig, log: (s: string) => void): Promise<MemoryResult> {

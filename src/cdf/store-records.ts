@@ -1,11 +1,11 @@
 /**
- * What both store backends share: checking records before a transaction touches them, turning them into
- * column values and back, and putting a batch in the form store.ts promises (one operation per session key).
- * Checking here, not in the database, makes SQLite (which would take 'abc' in an INTEGER column) and
- * PostgreSQL refuse exactly the same records.
+ * What both store backends share: checking records before a transaction touches them (store-checks.ts),
+ * turning them into column values and back (JSON columns in store-json.ts), and putting a batch in the form
+ * store.ts promises (one operation per session key); also the SQL conditions of their queries.
  */
 import { randomFillSync } from 'node:crypto';
-import { DiameterError, type ErrorCodeName } from '../codec/errors.js';
+import { bad, checkCdr, checkDate, checkKey, checkSession } from './store-checks.js';
+import { anomaliesJson, decodeCounters, encodeCounters, encodeJson } from './store-json.js';
 import { JsonText } from './json-text.js';
 import type {
   AccountingSession,
@@ -13,7 +13,6 @@ import type {
   CdrFilter,
   OpenSessionQuery,
   JsonObject,
-  JsonTextSource,
   JsonValue,
   KeptAcrsSource,
   SessionKey,
@@ -21,19 +20,15 @@ import type {
   SubscriptionIdEntry,
 } from './store.js';
 
-const MAX_U64 = (1n << 64n) - 1n;
-
-export function storeError(code: ErrorCodeName, detail: string, cause?: unknown): DiameterError {
-  if (cause instanceof DiameterError) return cause;
-  const reason = cause instanceof Error ? cause.message : cause === undefined ? '' : String(cause);
-  const err = new DiameterError(code, reason ? `${detail}: ${reason}` : detail);
-  if (cause !== undefined) err.cause = cause;
-  return err;
-}
-
-function bad(what: string): never {
-  throw new DiameterError('STORE_BAD_RECORD', what);
-}
+export {
+  checkCdr,
+  checkPageSize,
+  checkSequenceRequest,
+  checkSession,
+  clampLimit,
+  storeError,
+} from './store-checks.js';
+export { decodeCounters, encodeCounters, encodeJson } from './store-json.js';
 
 /** The sub-session column: '' when absent (a primary key cannot hold NULL), else the decimal Unsigned64. */
 export function subKey(subSessionId: bigint | undefined): string {
@@ -73,182 +68,6 @@ export function newCdrId(now: number = Date.now()): string {
   b[8] = (b[8]! & 0x3f) | 0x80; // variant 10
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-// ---- checks -------------------------------------------------------------------------------------------
-
-function checkText(v: unknown, what: string, optional = false): void {
-  if (v === undefined && optional) return;
-  if (typeof v !== 'string') bad(`${what} must be a string`);
-  // PostgreSQL text cannot hold NUL; refuse it in both backends.
-  if (v.includes('\u0000')) bad(`${what} contains NUL`);
-}
-
-function checkInt(v: unknown, what: string, optional = false): void {
-  if (v === undefined && optional) return;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) bad(`${what} must be an integer`);
-}
-
-function checkNumber(v: unknown, what: string): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) bad(`${what} must be a finite number`);
-}
-
-function checkDate(v: unknown, what: string, optional = false): void {
-  if (v === undefined && optional) return;
-  if (!(v instanceof Date) || Number.isNaN(v.getTime())) bad(`${what} must be a valid Date`);
-}
-
-function checkKey(k: SessionKey, what: string): void {
-  checkText(k.sessionId, `${what}.sessionId`);
-  if (k.sessionId.length === 0) bad(`${what}.sessionId is empty`);
-  const sub = k.subSessionId;
-  if (sub !== undefined && (typeof sub !== 'bigint' || sub < 0n || sub > MAX_U64)) {
-    bad(`${what}.subSessionId must be an Unsigned64 bigint`);
-  }
-}
-
-function checkTextArray(v: unknown, what: string): void {
-  if (!Array.isArray(v)) bad(`${what} must be an array`);
-  v.forEach((x, i) => checkText(x, `${what}[${i}]`));
-}
-
-export function checkSession(s: AccountingSession, i: number): void {
-  const w = `sessionUpserts[${i}]`;
-  checkKey(s, w);
-  checkText(s.originHost, `${w}.originHost`);
-  checkText(s.originRealm, `${w}.originRealm`);
-  if (s.state !== 'open' && s.state !== 'closed') bad(`${w}.state must be 'open' or 'closed'`);
-  if (![1, 2, 3, 4].includes(s.recordType)) bad(`${w}.recordType must be 1..4`);
-  checkInt(s.lastRecordNumber, `${w}.lastRecordNumber`);
-  checkDate(s.openedAt, `${w}.openedAt`);
-  checkDate(s.lastSeenAt, `${w}.lastSeenAt`);
-  checkDate(s.expiresAt, `${w}.expiresAt`, true);
-  checkInt(s.interimInterval, `${w}.interimInterval`, true);
-  checkText(s.serviceContextId, `${w}.serviceContextId`, true);
-  checkInt(s.partialSequence, `${w}.partialSequence`);
-  if (typeof s.counters !== 'object' || s.counters === null) bad(`${w}.counters must be an object`);
-  for (const [name, v] of Object.entries(s.counters)) {
-    checkText(name, `${w}.counters name`);
-    if (typeof v !== 'bigint') bad(`${w}.counters.${name} must be a bigint`);
-  }
-  checkTextArray(s.anomalies, `${w}.anomalies`);
-}
-
-export function checkCdr(c: Cdr, i: number): void {
-  const w = `cdrs[${i}]`;
-  checkText(c.id, `${w}.id`);
-  if (c.id.length === 0) bad(`${w}.id is empty`);
-  checkText(c.kind, `${w}.kind`);
-  checkInt(c.recordType, `${w}.recordType`, true);
-  checkKey(c, w);
-  checkInt(c.recordSequenceNumber, `${w}.recordSequenceNumber`, true);
-  checkInt(c.localRecordSequenceNumber, `${w}.localRecordSequenceNumber`, true);
-  checkDate(c.recordOpeningTime, `${w}.recordOpeningTime`);
-  checkDate(c.recordClosingTime, `${w}.recordClosingTime`);
-  checkNumber(c.duration, `${w}.duration`);
-  checkInt(c.causeForRecordClosing, `${w}.causeForRecordClosing`);
-  if (!Array.isArray(c.servedParty)) bad(`${w}.servedParty must be an array`);
-  c.servedParty.forEach((p: SubscriptionIdEntry, j) => {
-    checkInt(p?.type, `${w}.servedParty[${j}].type`);
-    checkText(p.data, `${w}.servedParty[${j}].data`);
-  });
-  checkText(c.originHost, `${w}.originHost`);
-  checkText(c.originRealm, `${w}.originRealm`, true);
-  checkText(c.nodeAddress, `${w}.nodeAddress`, true);
-  checkTextArray(c.anomalies, `${w}.anomalies`);
-  if (typeof c.fields !== 'object' || c.fields === null || Array.isArray(c.fields)) {
-    bad(`${w}.fields must be an object`);
-  }
-  checkDate(c.createdAt, `${w}.createdAt`);
-}
-
-// ---- JSON ---------------------------------------------------------------------------------------------
-
-// An escaped NUL that is not itself an escaped backslash followed by "u0000".
-const ESCAPED_NUL = /(^|[^\\])(\\\\)*\\u0000/;
-
-/**
- * True when JSON.stringify alone writes `x` faithfully: plain objects, arrays, strings, booleans, null and
- * finite numbers. Checking first lets the common case skip a replacer function, which halves
- * JSON.stringify's speed.
- */
-function isPlainJson(x: unknown): boolean {
-  switch (typeof x) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(x);
-    case 'object': {
-      if (x === null) return true;
-      if (Array.isArray(x)) {
-        for (const e of x) if (!isPlainJson(e)) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(x) as unknown;
-      if (proto !== Object.prototype && proto !== null) return false;
-      for (const k in x) if (!isPlainJson((x as Record<string, unknown>)[k])) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-function replacer(this: Record<string, unknown>, key: string, v: unknown): unknown {
-  const raw = this[key];
-  if (typeof v === 'bigint') return v.toString();
-  if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`${key}: ${v} is not JSON`);
-  if (raw instanceof Uint8Array) throw new Error(`${key}: bytes must be given as hex text`);
-  return v;
-}
-
-/**
- * The JSON text of a value that already has it: a JsonText (the CDR builder's raw AVPs), or an object that
- * writes its own text (store.ts JsonTextSource, e.g. the session manager's kept data). Writing that text as
- * it is skips JSON.stringify scanning it again, the largest cost of a commit's preparation. Its producer
- * vouches that it is JSON; the NUL check in encodeJson still applies.
- */
-function ownJsonText(value: unknown): string | undefined {
-  if (value instanceof JsonText) return value.text;
-  if (typeof value === 'object' && value !== null) {
-    const own = (value as Partial<JsonTextSource>).toJsonText;
-    if (typeof own === 'function') return own.call(value);
-  }
-  return undefined;
-}
-
-/** JSON text for a blob column; bigint becomes its decimal string (store.ts JsonValue). */
-export function encodeJson(value: unknown, what: string): string {
-  let text: string | undefined;
-  try {
-    text =
-      ownJsonText(value) ?? (isPlainJson(value) ? JSON.stringify(value) : JSON.stringify(value, replacer));
-  } catch (e) {
-    bad(`${what}: ${(e as Error).message}`);
-  }
-  if (typeof text !== 'string') bad(`${what} is not JSON`);
-  // PostgreSQL jsonb refuses \u0000; refuse it in both backends.
-  if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) bad(`${what} contains NUL`);
-  return text;
-}
-
-/** Anomaly names (checked to be strings) as JSON; most records have none. */
-function anomaliesJson(anomalies: string[]): string {
-  return anomalies.length === 0 ? '[]' : encodeJson(anomalies, 'anomalies');
-}
-
-export function encodeCounters(counters: Record<string, bigint>): string {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(counters)) out[k] = v.toString();
-  return JSON.stringify(out);
-}
-
-export function decodeCounters(text: string): Record<string, bigint> {
-  const parsed = JSON.parse(text) as Record<string, string>;
-  const out: Record<string, bigint> = {};
-  for (const [k, v] of Object.entries(parsed)) out[k] = BigInt(v);
-  return out;
 }
 
 // ---- rows ---------------------------------------------------------------------------------------------
@@ -507,13 +326,6 @@ export function mergeBatches(parts: readonly StoreBatch[]): StoreBatch {
   return { sessionUpserts, sessionDeletes, cdrs };
 }
 
-export function clampLimit(v: number | undefined, dflt: number, max: number): number {
-  if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < 0)
-    throw new DiameterError('STORE_BAD_RECORD', `limit ${v} is not a count`);
-  return Math.min(v, max);
-}
-
 /**
  * WHERE conditions for a CDR filter; `bind` returns the placeholder for a value (SQLite '?', PostgreSQL
  * '$n') and converts it as the backend needs.
@@ -549,17 +361,6 @@ export function openSessionOrder(q: OpenSessionQuery): string {
   return q.expiredBefore !== undefined
     ? 'expires_at, session_id, sub_session_id'
     : 'session_id, sub_session_id';
-}
-
-export function checkSequenceRequest(name: string, count: number): void {
-  checkText(name, 'sequence name');
-  if (!Number.isSafeInteger(count) || count < 1) bad(`sequence count ${count} must be a positive integer`);
-}
-
-export function checkPageSize(v: number | undefined): number {
-  if (v === undefined) return 1000;
-  if (!Number.isSafeInteger(v) || v < 1) bad(`pageSize ${v} must be a positive integer`);
-  return v;
 }
 
 /** The column exportCdrs walks: seq, or the filter's time column when the filter has a time bound. */
