@@ -4,8 +4,7 @@
  * anything connects, and reports a mistake as `FILE:LINE: where: what`. runner.ts runs it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, extname, relative, resolve } from 'node:path';
-import YAML from 'yaml';
+import { dirname, extname, resolve } from 'node:path';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { messageFromJson, type MessageJson } from '../dictionary/message-format.js';
 import { readCsv, CsvError, type CsvTable } from './csv.js';
@@ -16,9 +15,32 @@ import {
   parsePath,
   type Expectation,
 } from './expect.js';
+import {
+  ScenarioError,
+  Source,
+  duration,
+  isObj,
+  onlyKeys,
+  pathText,
+  scalarText,
+  shownPath,
+  wholeNumber,
+  type Path,
+} from './scenario-source.js';
+import type { MessageTemplate, Scenario, Step } from './scenario-types.js';
 import { checkPlaceholders, hasPlaceholder } from './template.js';
 
-export class ScenarioError extends Error {}
+export { ScenarioError, parseDuration } from './scenario-source.js';
+export type {
+  ExpectStep,
+  MessageTemplate,
+  RepeatStep,
+  Scenario,
+  SendStep,
+  Step,
+  StepBase,
+  WaitStep,
+} from './scenario-types.js';
 
 /** Names every scenario may use in `${…}` (besides its variables, saved values and csv.COLUMN). */
 export const BUILTIN_VARIABLES = [
@@ -37,157 +59,6 @@ const MAX_PARALLEL = 10_000;
 const MAX_REPEAT = 1_000_000;
 const MAX_WAIT_MS = 3_600_000;
 export const DEFAULT_ANSWER_TIMEOUT_MS = 5000;
-
-type Path = (string | number)[];
-
-/** A message template and where it was written. */
-export interface MessageTemplate {
-  json: MessageJson;
-  /** "scenarios/x.yaml:12" — for errors found only when it is filled in. */
-  where: string;
-  applicationId: number;
-}
-
-export interface StepBase {
-  /** "3", or "2.1" inside a repeat. */
-  id: string;
-  name?: string;
-  where: string;
-}
-
-export interface SendStep extends StepBase {
-  kind: 'send';
-  message: MessageTemplate;
-  /** Step variables, `${…}` allowed (filled in before the message). */
-  with: [string, string][];
-  expect: Expectation;
-  /** Variable name → AVP path of the answer whose value to keep. */
-  save: [string, string][];
-  fill: boolean;
-  /** This step's answer timeout; unset: the run's (--timeout) or the scenario's. */
-  timeoutMs?: number;
-}
-export interface ExpectStep extends StepBase {
-  kind: 'expect';
-  expect: Expectation;
-}
-export interface WaitStep extends StepBase {
-  kind: 'wait';
-  /** Milliseconds, or a template to fill in and read as a duration. */
-  duration: number | string;
-}
-export interface RepeatStep extends StepBase {
-  kind: 'repeat';
-  times: number;
-  steps: Step[];
-}
-export type Step = SendStep | ExpectStep | WaitStep | RepeatStep;
-
-export interface Scenario {
-  file: string;
-  name: string;
-  description?: string;
-  sessions: number;
-  parallel: number;
-  identity: { originHost?: string; originRealm?: string };
-  /** In the order written; each may use `${…}` of the ones before it. */
-  variables: [string, string][];
-  csv?: CsvTable;
-  /** `timeout:` of the file: how long a request waits for its answer, unless its step says. */
-  timeoutMs?: number;
-  steps: Step[];
-  /** Applications of the requests, advertised in CER. */
-  applications: number[];
-}
-
-/** A YAML document with line numbers for paths into it. */
-class Source {
-  readonly doc: YAML.Document.Parsed;
-  private readonly lines = new YAML.LineCounter();
-  constructor(
-    readonly file: string,
-    text: string,
-  ) {
-    this.doc = YAML.parseDocument(text, { lineCounter: this.lines });
-    const err = this.doc.errors[0];
-    if (err) {
-      const line = err.linePos?.[0].line ?? 1;
-      // The usual slip: `{ n: ${seq} }` — in YAML's flow style a plain value cannot hold "{".
-      const hint = /\$\{/.test(text.split('\n')[line - 1] ?? '')
-        ? ` (inside { } or [ ], quote a value holding \${…}: '\${seq}')`
-        : '';
-      throw new ScenarioError(
-        `${file}:${line}: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}${hint}`,
-      );
-    }
-  }
-  /** The line of the node at `path`, or of its nearest parent that exists. */
-  line(path: Path): number {
-    for (let n = path.length; n >= 0; n--) {
-      const node = this.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node && typeof node === 'object' && node.range) return this.lines.linePos(node.range[0]).line;
-    }
-    return 1;
-  }
-  at(path: Path): string {
-    return `${this.file}:${this.line(path)}`;
-  }
-  fail(path: Path, message: string): never {
-    throw new ScenarioError(`${this.at(path)}: ${pathText(path)}${path.length ? ': ' : ''}${message}`);
-  }
-}
-
-function pathText(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i ? `.${p}` : p)).join('');
-}
-
-/** A path as a person would type it from here: relative to the working directory when inside it. */
-function shownPath(full: string): string {
-  const r = relative(process.cwd(), full);
-  return r && !r.startsWith('..') ? r : full;
-}
-
-type Obj = Record<string, unknown>;
-function isObj(v: unknown): v is Obj {
-  return !!v && typeof v === 'object' && !Array.isArray(v);
-}
-
-function onlyKeys(src: Source, path: Path, o: Obj, keys: readonly string[]): void {
-  for (const k of Object.keys(o))
-    if (!keys.includes(k)) src.fail([...path, k], `unknown key (expected one of ${keys.join(', ')})`);
-}
-
-function wholeNumber(src: Source, path: Path, v: unknown, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
-    src.fail(path, `expected a whole number ${min} to ${max}, got ${JSON.stringify(v)}`);
-  return v;
-}
-
-/** 500 (ms), "500ms", "2s", "1.5s", "1m". */
-export function parseDuration(v: unknown): number | undefined {
-  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v : undefined;
-  if (typeof v !== 'string') return undefined;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(v);
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n;
-}
-
-function duration(src: Source, path: Path, v: unknown, max: number): number {
-  const ms = parseDuration(v);
-  if (ms === undefined || ms > max)
-    src.fail(
-      path,
-      `expected a duration such as 500ms, 2s or 1m (at most ${max / 1000} s), got ${JSON.stringify(v)}`,
-    );
-  return ms;
-}
-
-function scalarText(src: Source, path: Path, v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return src.fail(path, 'expected a string or number');
-}
 
 const NAME = /^[A-Za-z_][\w-]*$/;
 
@@ -518,4 +389,3 @@ export function loadScenario(file: string, dict: Dictionary, text?: string): Sce
     applications: [...apps].filter((a) => a !== 0),
   };
 }
-

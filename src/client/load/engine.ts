@@ -14,71 +14,18 @@
  * silently slowing the offered load (coordinated omission).
  */
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dictionary } from '../../dictionary/dictionary.js';
 import type { PeerCapabilities } from '../../peer/capabilities.js';
-import {
-  compileTemplates,
-  NTP_OFFSET,
-  RECORD_TYPE,
-  sessionDigits,
-  type CompiledTemplates,
-  type RecordKind,
-} from './acr-template.js';
-import { LoadConnection, type LoadConnectionOwner } from './load-connection.js';
-import { connectionOriginHost, type LoadOptions } from './options.js';
+import { NTP_OFFSET, RECORD_TYPE, sessionDigits, type RecordKind } from './acr-template.js';
+import type { ConnState, EngineResult, EngineShare, Session } from './engine-share.js';
+import type { LoadConnectionOwner } from './load-connection.js';
+import type { LoadOptions } from './options.js';
 import { drawHoldingMs, exponential, seededUniform, type Uniform } from './random.js';
+import { openShareConnections } from './share-connections.js';
 import { LoadStats, type StatsSnapshot } from './stats.js';
 import { TimerHeap } from './timer-heap.js';
 
-/** This thread's part of the run. */
-export interface EngineShare {
-  /** Global indexes of this thread's connections (they name the Origin-Host). */
-  connectionIndexes: number[];
-  rate: number;
-  concurrency: number;
-  count?: number;
-  /** Session numbers: start, start + step, … (unique over all threads). */
-  sessionNumberStart: number;
-  sessionNumberStep: number;
-  /** Seconds since 1970 at the start of the run: the high part of every Session-Id. */
-  sessionHigh: number;
-  seed?: number;
-}
-
-export interface EngineResult {
-  snapshot: StatsSnapshot;
-  /** From the end of the warm-up to the last answer. */
-  measuredMs: number;
-  /** Event-loop utilisation of this thread over the measured part (0–1). */
-  busy: number;
-  peer: PeerCapabilities | undefined;
-  errors: string[];
-  notes: string[];
-}
-
-interface Session {
-  number: number;
-  digits: Uint8Array;
-  ci: number;
-  startMs: number;
-  endMs: number;
-  /** The record to send next (or in flight), its kind and intended time. */
-  record: number;
-  kind: RecordKind;
-  atMs: number;
-  /** Its STOP was brought forward by the end of the run: counted, but its latency is not recorded. */
-  closing: boolean;
-}
-
-interface ConnState {
-  conn: LoadConnection<Session>;
-  templates: CompiledTemplates;
-  /** Sessions whose record is due but could not be sent yet (slot table or socket full), in order. */
-  waiting: Session[];
-  waitHead: number;
-  alive: boolean;
-}
+export type { EngineResult, EngineShare } from './engine-share.js';
 
 export class LoadEngine {
   readonly stats = new LoadStats();
@@ -128,53 +75,7 @@ export class LoadEngine {
 
   /** Opens every connection of this share (CER/CEA) and compiles the templates for each. */
   async connect(): Promise<PeerCapabilities> {
-    const o = this.opts;
-    const total = o.connections;
-    const created: LoadConnection<Session>[] = [];
-    const settled = await Promise.allSettled(
-      this.share.connectionIndexes.map(async (gi, ci) => {
-        const originHost = connectionOriginHost(o.originHost, gi, total, o.sameOriginHost);
-        const conn = new LoadConnection<Session>(
-          {
-            host: o.host,
-            port: o.port,
-            originHost,
-            originRealm: o.originRealm,
-            timeoutMs: o.timeoutMs,
-            maxInFlight: o.maxInFlightPerConnection,
-          },
-          this.ownerFor(ci),
-        );
-        created.push(conn);
-        const caps = await conn.connect();
-        const templates = compileTemplates(
-          o.template,
-          {
-            originHost,
-            originRealm: o.originRealm,
-            destinationRealm: o.destinationRealm ?? caps.originRealm,
-            destinationHost: o.destinationHost,
-            sessionHigh: this.share.sessionHigh,
-          },
-          this.dict,
-        );
-        return { conn, templates, waiting: [], waitHead: 0, alive: true, caps } as ConnState & {
-          caps: PeerCapabilities;
-        };
-      }),
-    );
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) {
-      // All or nothing: a run on fewer connections than asked for would mislead.
-      for (const c of created) c.destroy();
-      throw failed.reason;
-    }
-    // --start-delay: the server may not take requests yet (options.ts). A connection it closes meanwhile
-    // is found closed below, as one closed right after its CEA.
-    if (o.startDelayMs) await sleep(o.startDelayMs);
-    const states = settled.map(
-      (r) => (r as PromiseFulfilledResult<ConnState & { caps: PeerCapabilities }>).value,
-    );
+    const states = await openShareConnections(this.opts, this.share, this.dict, (ci) => this.ownerFor(ci));
     // A connection the server closed right after its CEA is already gone.
     for (const s of states) this.conns.push({ ...s, alive: !s.conn.isClosed });
     this.peer = states[0]?.caps;
