@@ -13,6 +13,7 @@ import type { Dictionary } from '../dictionary/dictionary.js';
 import { RecordType, type AcrFields } from './acr.js';
 import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
+import { Cause, DEFAULT_CDF_SETTINGS, type CdfSettings } from './cdf-settings.js';
 import { ClosedKeys } from './closed-keys.js';
 import { DeadlineIndex } from './deadlines.js';
 import { KeptData, NO_CONTAINERS, NO_MISSING } from './kept-data.js';
@@ -29,50 +30,7 @@ import {
 } from './record-data.js';
 import { newCdrId } from './store-records.js';
 
-export interface CdfSettings {
-  /** Acct-Interim-Interval the CDF imposes in ACA START/INTERIM (seconds); undefined = none. */
-  interimInterval?: number;
-  /** Supervision: close a silent session after interval × factor (accounting-rf.md §5.5). */
-  supervisionFactor: number;
-  /** Without any interim interval: maximum inactivity before supervision closes a session (seconds). */
-  maxInactivity: number;
-  /** Partial CDR limits (§5.4); 0 = off. */
-  partialTimeLimit: number;
-  partialVolumeLimit: number;
-  partialMaxContainers: number;
-  /**
-   * How long the (Session-Id, Accounting-Record-Number) keys of closed sessions and EVENTs are remembered
-   * (seconds), so a duplicate STOP or EVENT is answered again without a second CDR (RFC 6733 §9.6,
-   * accounting-rf.md §1.6, §5.2 "keep the duplicate key for the dedup window").
-   */
-  closedKeyWindow: number;
-  /** At most this many closed keys are remembered (oldest forgotten first). */
-  closedKeyLimit: number;
-}
-
-export const DEFAULT_CDF_SETTINGS: CdfSettings = {
-  interimInterval: undefined,
-  supervisionFactor: 2,
-  maxInactivity: 3600,
-  partialTimeLimit: 0,
-  partialVolumeLimit: 0,
-  partialMaxContainers: 0,
-  closedKeyWindow: 600,
-  closedKeyLimit: 100_000,
-};
-
-/** TS 32.298 closing causes used here (accounting-rf.md §6.4). */
-export const Cause = {
-  IMS_NORMAL: 0,
-  IMS_UNSUCCESSFUL: 1,
-  IMS_TIME_LIMIT: 3,
-  IMS_MANAGEMENT: 5,
-  PGW_NORMAL: 0,
-  PGW_ABNORMAL: 4,
-  PGW_VOLUME_LIMIT: 16,
-  PGW_TIME_LIMIT: 17,
-  PGW_MAX_CHANGE_COND: 19,
-} as const;
+export { Cause, DEFAULT_CDF_SETTINGS, type CdfSettings } from './cdf-settings.js';
 
 export interface Outcome {
   batch: StoreBatch;

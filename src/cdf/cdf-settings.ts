@@ -1,0 +1,50 @@
+/**
+ * What a CDF operator sets for its sessions (config `cdf.*`, docs/config.md): the interim interval it
+ * imposes, supervision (accounting-rf.md §5.5), partial-CDR limits (§5.4) and the duplicate window of closed
+ * keys (§1.6, §5.2); and the TS 32.298 closing causes the session manager writes on its CDRs (§6.4).
+ */
+
+export interface CdfSettings {
+  /** Acct-Interim-Interval the CDF imposes in ACA START/INTERIM (seconds); undefined = none. */
+  interimInterval?: number;
+  /** Supervision: close a silent session after interval × factor (accounting-rf.md §5.5). */
+  supervisionFactor: number;
+  /** Without any interim interval: maximum inactivity before supervision closes a session (seconds). */
+  maxInactivity: number;
+  /** Partial CDR limits (§5.4); 0 = off. */
+  partialTimeLimit: number;
+  partialVolumeLimit: number;
+  partialMaxContainers: number;
+  /**
+   * How long the (Session-Id, Accounting-Record-Number) keys of closed sessions and EVENTs are remembered
+   * (seconds), so a duplicate STOP or EVENT is answered again without a second CDR (RFC 6733 §9.6,
+   * accounting-rf.md §1.6, §5.2 "keep the duplicate key for the dedup window").
+   */
+  closedKeyWindow: number;
+  /** At most this many closed keys are remembered (oldest forgotten first). */
+  closedKeyLimit: number;
+}
+
+export const DEFAULT_CDF_SETTINGS: CdfSettings = {
+  interimInterval: undefined,
+  supervisionFactor: 2,
+  maxInactivity: 3600,
+  partialTimeLimit: 0,
+  partialVolumeLimit: 0,
+  partialMaxContainers: 0,
+  closedKeyWindow: 600,
+  closedKeyLimit: 100_000,
+};
+
+/** TS 32.298 closing causes used here (accounting-rf.md §6.4). */
+export const Cause = {
+  IMS_NORMAL: 0,
+  IMS_UNSUCCESSFUL: 1,
+  IMS_TIME_LIMIT: 3,
+  IMS_MANAGEMENT: 5,
+  PGW_NORMAL: 0,
+  PGW_ABNORMAL: 4,
+  PGW_VOLUME_LIMIT: 16,
+  PGW_TIME_LIMIT: 17,
+  PGW_MAX_CHANGE_COND: 19,
+} as const;
