@@ -56,16 +56,18 @@ export class KeptData implements KeptAcrsSource {
    * between writes: it would add 40 % to a session's memory for about a microsecond per INTERIM.)
    */
   toJsonText(): string {
-    let t = `{"v":2,"first":"${binToBase64(this.first)}","ps":${this.ps},"containers":${encodeJson(this.containers, 'containers')},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
-    if (this.last !== undefined) t += `,"last":"${binToBase64(this.last)}"`;
-    if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
-    if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
-    return `${t}}`;
+    return this.#jsonText(true);
   }
 
   /** The stored form without the ACRs (store.ts KeptAcrsSource): what an INTERIM rewrites beside their bytes. */
   keptJsonText(): string {
-    let t = `{"v":2,"ps":${this.ps},"containers":${encodeJson(this.containers, 'containers')},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
+    return this.#jsonText(false);
+  }
+
+  /** The JSON text of toJSON(), in its key order, with or without the ACRs. */
+  #jsonText(withAcrs: boolean): string {
+    let t = `{"v":2${withAcrs ? `,"first":"${binToBase64(this.first)}"` : ''},"ps":${this.ps},"containers":${encodeJson(this.containers, 'containers')},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
+    if (withAcrs && this.last !== undefined) t += `,"last":"${binToBase64(this.last)}"`;
     if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
     if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
     return `${t}}`;
