@@ -31,6 +31,17 @@ const MIN_SLACK_BYTES = 16 * 1024 * 1024;
 const YOUNG_SHRUNK_BYTES = 16 * 1024 * 1024;
 const MAX_YOUNG_RETRIES = 6;
 
+/**
+ * The estimate V8 reads is averaged over its last ten or so collections (measured on Node 20: after a
+ * burst, the tenth collection with some time between them shrinks the young generation, whether they are
+ * 50 ms or 2 s apart; back to back they do not count). So while it is still grown after a reclaim, minor
+ * collections follow every YOUNG_STEP_MS, at most YOUNG_STEPS of them, a few ms each on an empty young
+ * generation: the quiet period then ends at its compact size within a second, instead of two or three
+ * idle intervals later (with 5 s intervals that was 15–25 s after the last ACR).
+ */
+const YOUNG_STEP_MS = 50;
+const YOUNG_STEPS = 12;
+
 export interface IdleReclaimOptions {
   /** The quiet time that counts as idle (ms); checked every `idleMs`. */
   idleMs: number;
@@ -38,35 +49,52 @@ export interface IdleReclaimOptions {
   activity: () => number;
   /** Runs the memory-reducing collection (default: V8's, see fullCollection). */
   collect?: () => void;
+  /** Runs a minor collection (default: V8's, see minorCollection); the young generation's follow-up. */
+  minor?: () => void;
+  /** Time between the follow-up's minor collections (ms, default YOUNG_STEP_MS). */
+  youngStepMs?: number;
   /** Frees what else can be had again (a store's caches), after the collection. */
   release?: () => void;
   /** Returns the C heap's free memory to the system, last (default: trimCHeap, glibc's malloc_trim). */
   trim?: () => void;
   /** Committed and used heap bytes, and what the young generation has committed (default: V8's statistics). */
   heap?: () => HeapNow;
-  /** Called after each collection, with the committed heap before and after (for the log). */
-  onReclaim?: (before: number, after: number) => void;
+  /** Called after each collection, with the committed heap before and after, and the heap after (for the log). */
+  onReclaim?: (before: number, after: number, now: HeapNow) => void;
 }
 
 let gcFn: ((o?: object) => void) | undefined;
 
 /**
  * V8's own gc(), reached without starting Node with --expose-gc: the flag, set at run time, exposes gc() in
- * contexts created afterwards, so a fresh vm context hands it over once. A call with no argument is a full
- * mark-compact (it moves live objects off sparse old-generation pages so they can be freed); then a minor
- * one, which lets V8 shrink the young generation it grew under load. (In Node 20's V8 any object argument
- * means a minor collection, whatever its `type` says; with no argument every version does a full one.)
+ * contexts created afterwards, so a fresh vm context hands it over once. (In Node 20's V8 any object
+ * argument means a minor collection, whatever its `type` says; with no argument every version does a full
+ * one.)
  */
-export function fullCollection(): void {
+function v8Gc(): (o?: object) => void {
   if (!gcFn) {
     v8.setFlagsFromString('--expose-gc');
     gcFn = runInNewContext('gc') as (o?: object) => void;
   }
+  return gcFn;
+}
+
+/**
+ * A full mark-compact (it moves live objects off sparse old-generation pages so they can be freed), then a
+ * minor one, which lets V8 shrink the young generation it grew under load.
+ */
+export function fullCollection(): void {
+  const gc = v8Gc();
   // Twice: a full collection compacts only the sparsest pages it picks; the second finds what the first
   // emptied and left.
-  gcFn();
-  gcFn();
-  gcFn({ type: 'minor' });
+  gc();
+  gc();
+  gc({ type: 'minor' });
+}
+
+/** A minor collection (a scavenge of the young generation), after which V8 may shrink it. */
+export function minorCollection(): void {
+  v8Gc()({ type: 'minor' });
 }
 
 export interface HeapNow {
@@ -88,6 +116,9 @@ export class IdleReclaim {
   #reclaims = 0;
   /** Collections in this quiet period that were only waiting for the young generation to shrink. */
   #youngRetries = 0;
+  #youngTimer: NodeJS.Timeout | undefined;
+  #youngDone: Promise<void> = Promise.resolve();
+  #youngEnd: (() => void) | undefined;
 
   constructor(private readonly opts: IdleReclaimOptions) {
     if (!(opts.idleMs > 0)) throw new RangeError(`idle reclaim: expected a positive interval, got ${opts.idleMs}`);
@@ -108,6 +139,14 @@ export class IdleReclaim {
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#youngTimer);
+    this.#youngTimer = undefined;
+    this.#youngEnd?.();
+  }
+
+  /** Settles when the young generation's follow-up started by the last reclaim has ended (tests). */
+  youngFollowUp(): Promise<void> {
+    return this.#youngDone;
   }
 
   /** One check (the timer's; public so tests drive it without waiting). */
@@ -141,6 +180,33 @@ export class IdleReclaim {
         this.#youngRetries++;
       } else this.#busy = false;
     }
-    this.opts.onReclaim?.(before, after);
+    this.opts.onReclaim?.(before, after, now);
+    if (now.young >= YOUNG_SHRUNK_BYTES) this.#followYoung(heap, a);
+  }
+
+  /** Minor collections, spaced out, until the young generation shrinks, traffic returns, or YOUNG_STEPS. */
+  #followYoung(heap: () => HeapNow, activity: number): void {
+    if (this.#youngTimer) return;
+    const minor = this.opts.minor ?? minorCollection;
+    const step = this.opts.youngStepMs ?? YOUNG_STEP_MS;
+    let steps = 0;
+    this.#youngDone = new Promise<void>((resolve) => {
+      this.#youngEnd = () => {
+        clearTimeout(this.#youngTimer);
+        this.#youngTimer = undefined;
+        this.#youngEnd = undefined;
+        resolve();
+      };
+    });
+    const next = (): void => {
+      // Traffic is back: the young generation is in use again; the next quiet period starts over.
+      if (this.opts.activity() !== activity) return this.#youngEnd?.();
+      minor();
+      if (heap().young < YOUNG_SHRUNK_BYTES || ++steps >= YOUNG_STEPS) return this.#youngEnd?.();
+      this.#youngTimer = setTimeout(next, step);
+      this.#youngTimer.unref();
+    };
+    this.#youngTimer = setTimeout(next, step);
+    this.#youngTimer.unref();
   }
 }

@@ -107,7 +107,8 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
         idleMs: idle * 1000,
         activity: () => rf.sessions.counters.acrs,
         release: () => store.releaseMemory?.(),
-        onReclaim: (before, after) => log.info({ heapBefore: before, heapAfter: after }, 'idle after a busy spell: unused heap given back'),
+        onReclaim: (before, after, now) =>
+          log.info({ heapBefore: before, heapAfter: after, heapUsed: now.used, youngAfter: now.young }, 'idle after a busy spell: unused heap given back'),
       });
       reclaim.start();
       cleanups.push(async () => reclaim.stop());

@@ -3,6 +3,7 @@
  * flows or when there is little to give back; and the real collection does free an emptied heap.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import v8 from 'node:v8';
 import { IdleReclaim, fullCollection } from '../../src/cdf/idle-reclaim.js';
@@ -82,6 +83,7 @@ test('tries again, a few times, while the young generation has not shrunk yet', 
     },
     heap: () => heap,
     trim: () => undefined,
+    minor: () => undefined,
   });
   r.tick(); // sees the traffic
   for (let i = 0; i < 3; i++) r.tick();
@@ -101,6 +103,91 @@ test('tries again, a few times, while the young generation has not shrunk yet', 
   stuck.traffic();
   for (let i = 0; i < 20; i++) stuck.r.tick();
   assert.equal(stuck.collected(), 14, 'a new quiet period tries again as often');
+});
+
+/** Awaits a follow-up whose timers are unref'd (so they never keep a server alive): hold the loop open. */
+async function settled(r: IdleReclaim): Promise<void> {
+  const hold = setInterval(() => undefined, 1000);
+  try {
+    await r.youngFollowUp();
+  } finally {
+    clearInterval(hold);
+  }
+}
+
+test('follows a reclaim that left the young generation grown with spaced-out minor collections', async () => {
+  let acrs = 1;
+  let minors = 0;
+  let shrinkAt = 3;
+  const heap = { committed: 200 * MiB, used: 60 * MiB, young: 128 * MiB };
+  const r = new IdleReclaim({
+    idleMs: 1000,
+    activity: () => acrs,
+    collect: () => undefined,
+    minor: () => {
+      if (++minors === shrinkAt) {
+        heap.young = 1 * MiB;
+        heap.committed -= 127 * MiB;
+      }
+    },
+    youngStepMs: 1,
+    heap: () => heap,
+    trim: () => undefined,
+  });
+  r.tick(); // sees the traffic
+  r.tick(); // quiet: reclaim; the young generation is still grown
+  assert.equal(minors, 0, 'the follow-up runs on its own timer, not inside the tick');
+  await settled(r);
+  assert.equal(minors, 3, 'minor collections until the young generation shrank, then no more');
+  r.tick();
+  assert.equal(r.reclaims, 1, 'nothing left to give back: the quiet period is over');
+
+  // Traffic comes back while the follow-up runs: it stops at once.
+  heap.young = 128 * MiB;
+  heap.committed += 127 * MiB;
+  shrinkAt = Infinity;
+  minors = 0;
+  acrs++;
+  r.tick(); // sees the traffic
+  r.tick(); // reclaim, follow-up starts
+  acrs++;
+  await settled(r);
+  assert.equal(minors, 0, 'no minor collection once ACRs arrive again');
+
+  // It never shrinks: a bounded number of minor collections.
+  r.tick(); // sees the traffic
+  r.tick(); // reclaim
+  await settled(r);
+  assert.equal(minors, 12);
+  r.stop();
+});
+
+test('V8 does shrink a grown young generation within the first reclaim (64 MB semi-space, as the server runs)', () => {
+  // A child process: the semi-space size is fixed at start-up. It grows the young generation with a
+  // burst, then drives one quiet period of the real IdleReclaim and prints the young generation's size.
+  const code = `
+    import v8 from 'node:v8';
+    import { IdleReclaim } from ${JSON.stringify(new URL('../../src/cdf/idle-reclaim.ts', import.meta.url).href)};
+    const young = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+    let keep = [];
+    for (let i = 0; i < 3_000_000; i++) { keep.push({ i, s: 'x' + i }); if (keep.length > 200_000) keep = keep.slice(100_000); }
+    keep = undefined;
+    const grown = young();
+    let acrs = 0;
+    const r = new IdleReclaim({ idleMs: 1000, activity: () => acrs });
+    acrs++;
+    r.tick();
+    r.tick();
+    const hold = setInterval(() => undefined, 1000);
+    await r.youngFollowUp();
+    clearInterval(hold);
+    console.log(JSON.stringify({ grown, after: young(), reclaims: r.reclaims }));
+  `;
+  const out = execFileSync(process.execPath, ['--max-semi-space-size=64', '--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+  const { grown, after, reclaims } = JSON.parse(out.trim().split('\n').pop()!) as { grown: number; after: number; reclaims: number };
+  assert.ok(grown >= 64 * MiB, `the burst grew the young generation (${grown / MiB} MiB)`);
+  assert.equal(reclaims, 1);
+  assert.ok(after < 16 * MiB, `shrunk after the first reclaim's follow-up: ${grown / MiB} -> ${after / MiB} MiB`);
 });
 
 test('skips the collection when the heap holds little it does not use', () => {
