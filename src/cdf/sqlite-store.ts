@@ -30,6 +30,7 @@ import type {
   StoreBatch,
   StoreStats,
 } from './store.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import {
   CDR_COLUMNS,
   SESSION_COLUMNS,
@@ -58,6 +59,11 @@ export interface SqliteStoreOptions {
   synchronous?: 'NORMAL' | 'FULL';
   /** How long to wait for another process's write lock (ms, default 5000). */
   busyTimeoutMs?: number;
+  /**
+   * Checkpoint the WAL from a worker thread this often (ms; default 100; 0: only the writer's own automatic
+   * checkpoints, inside commits). A file only. See wal-checkpointer.ts.
+   */
+  checkpointIntervalMs?: number;
 }
 
 /**
@@ -180,6 +186,8 @@ export class SqliteStore implements CdrStore {
   readonly path: string;
   readonly #synchronous: 'NORMAL' | 'FULL';
   readonly #busyTimeoutMs: number;
+  readonly #checkpointIntervalMs: number;
+  #checkpointer: WalCheckpointer | undefined;
   #db: Db | undefined;
   #closed = false;
   #apply: ((b: PreparedBatch) => void) | undefined;
@@ -191,6 +199,7 @@ export class SqliteStore implements CdrStore {
     this.path = options.path;
     this.#synchronous = options.synchronous ?? 'NORMAL';
     this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.#checkpointIntervalMs = options.checkpointIntervalMs ?? 100;
   }
 
   async open(): Promise<void> {
@@ -225,6 +234,9 @@ export class SqliteStore implements CdrStore {
       throw storeError('STORE_OPEN_FAILED', `cannot open SQLite store ${this.path}`, e);
     }
     this.#db = db;
+    if (this.#checkpointIntervalMs > 0 && this.path !== ':memory:' && !this.path.startsWith('file:')) {
+      this.#checkpointer = new WalCheckpointer(resolve(this.path), this.#checkpointIntervalMs);
+    }
     const del = db.prepare('DELETE FROM sessions WHERE session_id = ? AND sub_session_id = ?');
     const upsert = db.prepare(SESSION_UPSERT);
     const insert = db.prepare(CDR_INSERT);
@@ -241,6 +253,10 @@ export class SqliteStore implements CdrStore {
     this.#db = undefined;
     this.#apply = undefined;
     this.#stmts.clear();
+    // The worker's connection first, so the writer's close is the last one: it checkpoints and removes the WAL.
+    const checkpointer = this.#checkpointer;
+    this.#checkpointer = undefined;
+    await checkpointer?.stop();
     db?.close();
   }
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -157,6 +157,27 @@ describe('SqliteStore specifics', () => {
     assert.deepEqual([...raw.acr_first], [1, 0, 2, 255], 'the first ACR as its bytes');
     assert.deepEqual([...raw.acr_last], [9, 0, 9], 'the latest ACR as its bytes');
     assert.doesNotMatch(raw.data, /"first"|"last"/, 'and not again inside the JSON');
+  });
+
+  it('copies the WAL into the database from a worker thread between commits (0: only inside commits)', async () => {
+    const sizeAfterCommits = async (name: string, checkpointIntervalMs: number) => {
+      const path = join(dir, name);
+      const store = new SqliteStore({ path, checkpointIntervalMs });
+      await store.open();
+      const before = statSync(path).size;
+      // ~1 MB of CDRs: far below the writer's own checkpoint threshold (~40 MB of WAL).
+      for (let b = 0; b < 10; b++) {
+        await store.commit({ cdrs: Array.from({ length: 40 }, (_, i) => cdr(`${name}-${b}-${i}`, { fields: { pad: 'x'.repeat(2000) } })) });
+      }
+      await new Promise((r) => setTimeout(r, 400));
+      const after = statSync(path).size;
+      await store.close();
+      return after - before;
+    };
+    const withWorker = await sizeAfterCommits('ckpt-worker.db', 20);
+    const without = await sizeAfterCommits('ckpt-none.db', 0);
+    assert.ok(withWorker > 500_000, `the database file grew by ${withWorker} B: the worker copied the WAL into it`);
+    assert.ok(without < 100_000, `without the worker it grew by ${without} B: the pages stayed in the WAL`);
   });
 
   it('newCdrId makes RFC 9562 version 7 UUIDs: the time in front, so later ids sort later', () => {
