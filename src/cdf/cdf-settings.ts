@@ -1,3 +1,5 @@
+import type { JsonObject } from './store.js';
+
 /**
  * What a CDF operator sets for its sessions (config `cdf.*`, docs/config.md): the interim interval it
  * imposes, supervision (accounting-rf.md §5.5), partial-CDR limits (§5.4) and the duplicate window of closed
@@ -48,3 +50,20 @@ export const Cause = {
   PGW_TIME_LIMIT: 17,
   PGW_MAX_CHANGE_COND: 19,
 } as const;
+
+/**
+ * §5.4: the closing cause of a partial record, if one of the limits is reached by a record open for
+ * `openMs` holding these P-GW service data containers; undefined if none is. IMS records have no
+ * containers: only the time limit applies to them, with the IMS cause timeLimit (3).
+ */
+export function partialCause(st: CdfSettings, pgw: boolean, openMs: number, containers: readonly JsonObject[]): number | undefined {
+  if (st.partialTimeLimit && openMs >= st.partialTimeLimit * 1000) return pgw ? Cause.PGW_TIME_LIMIT : Cause.IMS_TIME_LIMIT;
+  if (!pgw) return undefined;
+  if (st.partialMaxContainers && containers.length >= st.partialMaxContainers) return Cause.PGW_MAX_CHANGE_COND;
+  if (st.partialVolumeLimit) {
+    let vol = 0n;
+    for (const c of containers) vol += BigInt(String(c.datavolumeFBCUplink ?? 0)) + BigInt(String(c.datavolumeFBCDownlink ?? 0));
+    if (vol >= BigInt(st.partialVolumeLimit)) return Cause.PGW_VOLUME_LIMIT;
+  }
+  return undefined;
+}

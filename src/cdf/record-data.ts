@@ -8,9 +8,9 @@ import { decodeMessage, encodeMessage } from '../codec/message.js';
 import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { avpFromJson, avpsToJsonText, type JsonValue as MsgJson } from '../dictionary/message-format.js';
-import { namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
+import { containerKey, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
 import { JsonText } from './json-text.js';
-import { KeptData } from './kept-data.js';
+import { KeptData, NO_CONTAINERS } from './kept-data.js';
 import type { AccountingSession } from './store.js';
 
 export const TGPP = 10415;
@@ -100,4 +100,35 @@ export function keptOf(data: AccountingSession['data'], dict: Dictionary): KeptD
 export function rawBinary(req: Message): string {
   const raw = req.raw ?? encodeMessage(req);
   return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+}
+
+/**
+ * Takes from one ACR's Service-Information what the record accumulates across ACRs: new P-GW service
+ * data containers (§5.2) and the latest Inter-Operator-Identifiers (§6.2). Only those AVPs are put in
+ * the JSON form.
+ */
+export function absorbServiceInformation(d: KeptData, si: Avp | undefined, dict: Dictionary): void {
+  if (!si) return;
+  const ims = child(si, AVP_IMS_INFORMATION);
+  if (ims?.avps) {
+    const iois = ims.avps.filter((a) => a.code === AVP_INTER_OPERATOR_IDENTIFIER && a.vendorId === TGPP);
+    if (iois.length) {
+      const named = namedFromAvps(iois, dict)['Inter-Operator-Identifier'];
+      if (named) d.iois = named;
+    }
+  }
+  const ps = child(si, AVP_PS_INFORMATION);
+  if (ps) addContainers(d, namedFromAvps([ps], dict)['PS-Information']?.[0] as Named | undefined);
+}
+
+function addContainers(d: KeptData, ps: Named | undefined): void {
+  if (!ps) return;
+  if (d.containers === NO_CONTAINERS) d.containers = [];
+  const seen = new Set(d.containers.map((c) => String(c.__key)));
+  for (const c of ps['Service-Data-Container'] ?? []) {
+    const k = containerKey(c as Named);
+    if (seen.has(k)) continue; // never count the same container twice (§5.2)
+    seen.add(k);
+    d.containers.push({ ...mapContainer(c as Named), __key: k });
+  }
 }

@@ -8,20 +8,18 @@
  * Processing is synchronous and in memory (so ACRs of one session apply in arrival order); what it changes
  * goes to the store as one batch, and the ACA is sent once that batch committed (GroupCommitter).
  */
-import type { Avp, Message } from '../codec/types.js';
+import type { Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { RecordType, type AcrFields } from './acr.js';
-import { buildCdr, containerKey, imsCauseCode, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
+import { buildCdr, imsCauseCode, type SessionData } from './cdr-builder.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
-import { Cause, DEFAULT_CDF_SETTINGS, type CdfSettings } from './cdf-settings.js';
+import { Cause, DEFAULT_CDF_SETTINGS, partialCause, type CdfSettings } from './cdf-settings.js';
 import { ClosedKeys } from './closed-keys.js';
 import { DeadlineIndex } from './deadlines.js';
 import { KeptData, NO_CONTAINERS, NO_MISSING } from './kept-data.js';
 import {
-  AVP_IMS_INFORMATION,
-  AVP_INTER_OPERATOR_IDENTIFIER,
   AVP_PS_INFORMATION,
-  TGPP,
+  absorbServiceInformation,
   acrJson,
   child,
   expand,
@@ -257,7 +255,7 @@ export class SessionManager {
       }
       this.trackNumber(out, s, d, acr.recordNumber);
       d.lastEventAt = t.getTime();
-      this.absorb(d, acr.serviceInformation);
+      absorbServiceInformation(d, acr.serviceInformation, this.dict);
       s.lastRecordNumber = Math.max(s.lastRecordNumber, acr.recordNumber);
       s.recordType = acr.recordType as AccountingSession['recordType'];
       s.lastSeenAt = at;
@@ -340,27 +338,8 @@ export class SessionManager {
     const si = acr.serviceInformation;
     const d = new KeptData(rawBinary(req), acr.recordNumber, acr.eventTimestamp?.getTime());
     if (child(si, AVP_PS_INFORMATION)) d.ps = true;
-    this.absorb(d, si);
+    absorbServiceInformation(d, si, this.dict);
     return d;
-  }
-
-  /**
-   * Takes from one ACR's Service-Information what the record accumulates across ACRs: new P-GW service
-   * data containers (§5.2) and the latest Inter-Operator-Identifiers (§6.2). Only those AVPs are put in
-   * the JSON form.
-   */
-  private absorb(d: KeptData, si: Avp | undefined): void {
-    if (!si) return;
-    const ims = child(si, AVP_IMS_INFORMATION);
-    if (ims?.avps) {
-      const iois = ims.avps.filter((a) => a.code === AVP_INTER_OPERATOR_IDENTIFIER && a.vendorId === TGPP);
-      if (iois.length) {
-        const named = namedFromAvps(iois, this.dict)['Inter-Operator-Identifier'];
-        if (named) d.iois = named;
-      }
-    }
-    const ps = child(si, AVP_PS_INFORMATION);
-    if (ps) this.addContainers(d, namedFromAvps([ps], this.dict)['PS-Information']?.[0] as Named | undefined);
   }
 
   private open(req: Message, acr: AcrFields, at: Date, anomalies: string[]): AccountingSession {
@@ -401,32 +380,11 @@ export class SessionManager {
     return v;
   }
 
-  private addContainers(d: KeptData, ps: Named | undefined): void {
-    if (!ps) return;
-    if (d.containers === NO_CONTAINERS) d.containers = [];
-    const seen = new Set(d.containers.map((c) => String(c.__key)));
-    for (const c of ps['Service-Data-Container'] ?? []) {
-      const k = containerKey(c as Named);
-      if (seen.has(k)) continue; // never count the same container twice (§5.2)
-      seen.add(k);
-      d.containers.push({ ...mapContainer(c as Named), __key: k });
-    }
-  }
-
   /** §5.4: whether this INTERIM (event time `at`) closes a partial record; returns it. */
   private partialDue(s: AccountingSession, d: KeptData, at: Date): Cdr | undefined {
-    const st = this.settings;
     // IMS records have no containers: only the time limit applies, with the IMS cause timeLimit (3).
     const pgw = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields) === Cause.PGW_ABNORMAL;
-    let cause: number | undefined;
-    if (st.partialTimeLimit && at.getTime() - s.openedAt.getTime() >= st.partialTimeLimit * 1000) cause = pgw ? Cause.PGW_TIME_LIMIT : Cause.IMS_TIME_LIMIT;
-    else if (!pgw) return undefined;
-    else if (st.partialMaxContainers && d.containers.length >= st.partialMaxContainers) cause = Cause.PGW_MAX_CHANGE_COND;
-    else if (st.partialVolumeLimit) {
-      let vol = 0n;
-      for (const c of d.containers) vol += BigInt(String(c.datavolumeFBCUplink ?? 0)) + BigInt(String(c.datavolumeFBCDownlink ?? 0));
-      if (vol >= BigInt(st.partialVolumeLimit)) cause = Cause.PGW_VOLUME_LIMIT;
-    }
+    const cause = partialCause(this.settings, pgw, at.getTime() - s.openedAt.getTime(), d.containers);
     if (cause === undefined) return undefined;
     s.partialSequence++;
     const cdr = this.close(expand(this.dict, d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
