@@ -36,6 +36,8 @@ parentPort.once('message', () => {
 export class WalCheckpointer {
   readonly #worker: Worker;
   #stopped: Promise<void> | undefined;
+  /** Settles when the worker has exited, whether asked to or not (an error in it ends it too). */
+  readonly #exited: Promise<void>;
 
   /** Starts checkpointing the database file `path` (already in WAL mode) every `intervalMs`. */
   constructor(path: string, intervalMs: number) {
@@ -43,20 +45,22 @@ export class WalCheckpointer {
     this.#worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, intervalMs } });
     // A failed worker only means the writer checkpoints alone, as it would without one.
     this.#worker.on('error', () => undefined);
+    this.#exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.unref();
   }
 
   /** Stops the worker and closes its connection (before the writer closes the database). */
   stop(): Promise<void> {
-    this.#stopped ??= new Promise<void>((resolve) => {
-      this.#worker.once('exit', () => resolve());
+    this.#stopped ??= (() => {
       // Unreferenced while it runs (it must not keep a process alive); referenced while it stops, so the
-      // process waits for its exit.
+      // process waits for its exit. A worker that already ended (it failed) has nothing to stop.
       this.#worker.ref();
       this.#worker.postMessage('stop');
       // A worker stuck in a checkpoint is ended after a while rather than holding up close().
-      setTimeout(() => void this.#worker.terminate(), 2000).unref();
-    });
+      const stuck = setTimeout(() => void this.#worker.terminate(), 2000);
+      stuck.unref();
+      return this.#exited.finally(() => clearTimeout(stuck));
+    })();
     return this.#stopped;
   }
 }
