@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git']);
@@ -57,6 +57,9 @@ function positiveInt(name, fallback) {
 const args = [
   '--import',
   'tsx',
+  // Keeps --test-force-exit from losing results (see the file).
+  '--import',
+  pathToFileURL(join(root, 'scripts', 'test-child-stdout.mjs')).href,
   '--test',
   `--test-concurrency=${positiveInt('DIAMKIT_TEST_CONCURRENCY', 2)}`,
   `--test-timeout=${positiveInt('DIAMKIT_TEST_TIMEOUT_MS', 300_000)}`,
