@@ -10,7 +10,8 @@ import { ANSWER_MESSAGE_GRAMMAR, BASE_COMMANDS } from '../../src/dictionary/base
 import { BASE_ACCOUNTING_COMMAND } from '../../src/dictionary/accounting.js';
 import { builtinDictionary, defaultDictionary } from '../../src/dictionary/builtin.js';
 import { grammar, rulesOf } from '../../src/dictionary/grammar.js';
-import { RF_ACCOUNTING_COMMAND, UNDEFINED_GRAMMAR_NAMES } from '../../src/dictionary/tgpp-rf.js';
+import { RF_ACCOUNTING_COMMAND } from '../../src/dictionary/tgpp-rf.js';
+import { UNDEFINED_GRAMMAR_NAMES } from '../../src/dictionary/tgpp-rf-grammars.js';
 import type { AvpDef, Grammar, GrammarRule } from '../../src/dictionary/types.js';
 import { loadVectorTables } from '../helpers/vectors.js';
 import { ccfBlocks, enumPairs, section, specText, tableRows } from './spec-tables.js';
