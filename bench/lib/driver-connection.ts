@@ -81,24 +81,21 @@ function acrTemplate(base: Message, originHost: string, recordType: Step): Templ
   return { bytes, digitsAt: sidAt + Buffer.byteLength(sidPrefix), numberAt };
 }
 
+/** A base-protocol request of this connection (application 0; the Hop-by-Hop id doubles as End-to-End). */
+function request(commandCode: number, hbh: number, avps: Avp[]): Buffer {
+  return encodeMessage({ version: 1, flags: FLAG_R, commandCode, applicationId: 0, hopByHopId: hbh, endToEndId: hbh, avps });
+}
+
 function cer(originHost: string, realm: string, hbh: number): Buffer {
-  return encodeMessage({
-    version: 1,
-    flags: FLAG_R,
-    commandCode: CMD_CER,
-    applicationId: 0,
-    hopByHopId: hbh,
-    endToEndId: hbh,
-    avps: [
-      { ...textAvp(264, originHost), type: 'DiameterIdentity' },
-      { ...textAvp(296, realm), type: 'DiameterIdentity' },
-      { code: 257, flags: 0x40, vendorId: 0, type: 'Address', value: '127.0.0.1' },
-      u32Avp(266, 0),
-      { code: 269, flags: 0, vendorId: 0, type: 'UTF8String', value: 'diamkit-bench' },
-      u32Avp(265, 10415),
-      u32Avp(259, 3),
-    ],
-  });
+  return request(CMD_CER, hbh, [
+    { ...textAvp(264, originHost), type: 'DiameterIdentity' },
+    { ...textAvp(296, realm), type: 'DiameterIdentity' },
+    { code: 257, flags: 0x40, vendorId: 0, type: 'Address', value: '127.0.0.1' },
+    u32Avp(266, 0),
+    { code: 269, flags: 0, vendorId: 0, type: 'UTF8String', value: 'diamkit-bench' },
+    u32Avp(265, 10415),
+    u32Avp(259, 3),
+  ]);
 }
 
 /** An answer to the server's DWR or DPR: R cleared, ids copied, Result-Code 2001. */
@@ -119,19 +116,11 @@ function simpleAnswer(req: Buffer, originHost: string, realm: string): Buffer {
 }
 
 function dpr(originHost: string, realm: string, hbh: number): Buffer {
-  return encodeMessage({
-    version: 1,
-    flags: FLAG_R,
-    commandCode: CMD_DPR,
-    applicationId: 0,
-    hopByHopId: hbh,
-    endToEndId: hbh,
-    avps: [
-      { ...textAvp(264, originHost), type: 'DiameterIdentity' },
-      { ...textAvp(296, realm), type: 'DiameterIdentity' },
-      u32Avp(273, 0),
-    ],
-  });
+  return request(CMD_DPR, hbh, [
+    { ...textAvp(264, originHost), type: 'DiameterIdentity' },
+    { ...textAvp(296, realm), type: 'DiameterIdentity' },
+    u32Avp(273, 0),
+  ]);
 }
 
 /** Result-Code of an answer frame (0 when it has none). */
