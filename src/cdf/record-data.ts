@@ -7,7 +7,7 @@
 import { decodeMessage, encodeMessage } from '../codec/message.js';
 import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
-import { avpFromJson, avpsToJsonText, type JsonValue as MsgJson } from '../dictionary/message-format.js';
+import { avpFromJson, avpsToJsonTextByName, type JsonValue as MsgJson } from '../dictionary/message-format.js';
 import { containerKey, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
 import { JsonText } from './json-text.js';
 import { KeptData, NO_CONTAINERS } from './kept-data.js';
@@ -27,15 +27,15 @@ export function child(a: Avp | undefined, code: number): Avp | undefined {
   return undefined;
 }
 
-/** One decoded ACR a CDR is built from: its AVPs and its Service-Information by name. */
+/** One decoded ACR a CDR is built from: its AVPs and its Service-Information AVP (the last one, as acr.ts reads it). */
 export interface AcrJson {
   avps: Avp[];
-  si: Named;
+  si: Avp | undefined;
 }
 
-/** An ACR in hand and its Service-Information by name (for the CDR fields). */
-export function acrJson(req: Message, serviceInformation: Avp | undefined, dict: Dictionary): AcrJson {
-  return { avps: req.avps, si: siNamed(serviceInformation, dict) };
+/** An ACR in hand (a STOP or EVENT), used as it is instead of decoding a kept one. */
+export function acrJson(req: Message, serviceInformation: Avp | undefined): AcrJson {
+  return { avps: req.avps, si: serviceInformation };
 }
 
 /** Decodes a kept ACR. */
@@ -43,29 +43,46 @@ function decodeKept(bin: string, dict: Dictionary): AcrJson {
   const m = decodeMessage(Buffer.from(bin, 'latin1'), dict.resolve);
   let si: Avp | undefined;
   for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) si = m.avps[k];
-  return { avps: m.avps, si: siNamed(si, dict) };
+  return { avps: m.avps, si };
 }
 
-/** The children of a Service-Information AVP by name ({} when there is none). */
-function siNamed(si: Avp | undefined, dict: Dictionary): Named {
-  return si?.avps ? namedFromAvps(si.avps, dict) : {};
+/**
+ * An ACR in the two forms a CDR reads, made in one walk: its AVPs as JSON text (the raw AVPs column) and
+ * by name, with its Service-Information's children by name ({} when it has none).
+ */
+function converted(a: AcrJson, dict: Dictionary): { text: JsonText; top: Named; info: Named } {
+  const top: Named = {};
+  const text = new JsonText(avpsToJsonTextByName(a.avps, dict, top));
+  let info: Named = {};
+  if (a.si?.avps) {
+    // Every 3GPP AVP 873 is listed under its name, in order: find the one acr.ts picked among them.
+    let k = -1;
+    for (let i = 0; i < a.avps.length; i++) {
+      const x = a.avps[i]!;
+      if (x.code === AVP_SERVICE_INFORMATION && x.vendorId === TGPP) k++;
+      if (x === a.si) break;
+    }
+    info = (top['Service-Information']?.[k] as Named | undefined) ?? {};
+  }
+  return { text, top, info };
 }
 
 /**
  * What the CDR builder reads, made from the kept ACRs when a CDR is written. `first` / `last`: the ACR
- * in hand, already in the JSON form (an EVENT or STOP), instead of decoding a kept one.
+ * in hand (an EVENT or STOP), instead of decoding a kept one.
  */
 export function expand(dict: Dictionary, d: KeptData, first?: AcrJson, last?: AcrJson): SessionData {
-  const f = first ?? decodeKept(d.first, dict);
-  const l = last ?? (d.last ? decodeKept(d.last, dict) : undefined);
+  const f = converted(first ?? decodeKept(d.first, dict), dict);
+  const lastAcr = last ?? (d.last ? decodeKept(d.last, dict) : undefined);
+  const l = lastAcr && converted(lastAcr, dict);
   return {
-    info: f.si,
-    top: namedFromAvps(f.avps, dict),
-    lastInfo: l?.si,
+    info: f.info,
+    top: f.top,
+    lastInfo: l?.info,
     containers: d.containers,
     // The JSON form of the raw AVPs, written as text: the largest part of a CDR row.
-    rawFirst: new JsonText(avpsToJsonText(f.avps, dict)),
-    rawLast: l && new JsonText(avpsToJsonText(l.avps, dict)),
+    rawFirst: f.text,
+    rawLast: l?.text,
     recordNumbers: d.recordNumbers,
     lastEventTime: d.lastEventAt === undefined ? undefined : new Date(d.lastEventAt).toISOString(),
     imsLatest: d.iois ? { 'Inter-Operator-Identifier': d.iois } : undefined,

@@ -224,9 +224,8 @@ export class SessionManager {
     }
 
     if (acr.recordType === RecordType.EVENT) {
-      const cur = acrJson(req, acr.serviceInformation, this.dict);
-      const data = expand(this.dict, this.newKept(req, acr), cur);
-      const cause = imsCauseCode(cur.si) >= 1 ? Cause.IMS_UNSUCCESSFUL : Cause.IMS_NORMAL;
+      const data = expand(this.dict, this.newKept(req, acr), acrJson(req, acr.serviceInformation));
+      const cause = imsCauseCode(data.info) >= 1 ? Cause.IMS_UNSUCCESSFUL : Cause.IMS_NORMAL;
       const cdr = this.close(data, acr, t, t, cause, [], undefined, acr.retransmitted);
       const prev = this.closed.get(key);
       this.rememberClosed(key, { max: Math.max(acr.recordNumber, prev?.max ?? -1), missing: (prev?.missing ?? []) as number[] }, at);
@@ -266,7 +265,7 @@ export class SessionManager {
         if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
         if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
         // The STOP is the last ACR of the record: its JSON form is made here, not kept.
-        const cdr = this.close(expand(this.dict, d, undefined, acrJson(req, acr.serviceInformation, this.dict)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
+        const cdr = this.close(expand(this.dict, d, undefined, acrJson(req, acr.serviceInformation)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
         this.untrack(key);
         this.rememberClosed(key, d.recordNumbers, at);
         out.batch.cdrs = [cdr];
@@ -303,7 +302,7 @@ export class SessionManager {
     this.count('aCRStartLost');
     out.anomalies.push('aCRStartLost');
     const kept = this.newKept(req, acr);
-    const data = expand(this.dict, kept, acrJson(req, acr.serviceInformation, this.dict));
+    const data = expand(this.dict, kept, acrJson(req, acr.serviceInformation));
     const cdr = this.close(data, acr, t, t, Cause.PGW_NORMAL, ['aCRStartLost'], undefined, acr.retransmitted, { byStop: true, stopOnly: true });
     this.rememberClosed(key, kept.recordNumbers, at);
     out.batch.cdrs = [cdr];

@@ -206,6 +206,49 @@ function avpToJsonText(avp: Avp, dict: Dictionary): string {
   return `{"name":${quotedName(def)},"flags":${flags},${def.type === 'Grouped' ? '"avps"' : '"value"'}:${body}}`;
 }
 
+/** AVPs by name, each name with every value in order, a Grouped AVP's children by name in turn. */
+export type JsonByName = { [name: string]: (JsonValue | JsonByName)[] };
+
+/**
+ * avpsToJsonText and, in the same walk, the AVPs by name into `byName` (what the CDF's namedFromAvps
+ * gives): each value is put in the JSON form once for both. A CDR reads the ACR it is built from both
+ * ways, and walking the tree twice was most of what building one cost.
+ */
+export function avpsToJsonTextByName(avps: readonly Avp[], dict: Dictionary, byName: JsonByName): string {
+  let out = '[';
+  for (let i = 0; i < avps.length; i++) {
+    if (i > 0) out += ',';
+    const avp = avps[i]!;
+    const def = dict.avp(avp.code, avp.vendorId);
+    let body: string | undefined;
+    if (def !== undefined && plainDecoded(avp, def)) {
+      if (def.type === 'Grouped') {
+        const children: JsonByName = {};
+        body = avpsToJsonTextByName(avp.avps!, dict, children);
+        (byName[def.name] ??= []).push(children);
+      } else {
+        const value = valueToJson(def, def.type, avp.value!, avp.data);
+        if (value !== undefined) {
+          body = JSON.stringify(value);
+          (byName[def.name] ??= []).push(value);
+        }
+      }
+    }
+    if (body === undefined) {
+      // The forms the two functions write through avpToJson: take them from those functions.
+      out += avpToJsonText(avp, dict);
+      const j = avpJsonValue(avp, dict);
+      (byName[j.name] ??= []).push(j.value as JsonValue);
+    } else if (avp.flags === defaultAvpFlags(def!)) {
+      out += `{${quotedName(def!)}:${body}}`;
+    } else {
+      const flags = JSON.stringify(flagsToText(avp.flags, AVP_FLAG_LETTERS, AVP_V | AVP_M | AVP_P));
+      out += `{"name":${quotedName(def!)},"flags":${flags},${def!.type === 'Grouped' ? '"avps"' : '"value"'}:${body}}`;
+    }
+  }
+  return out + ']';
+}
+
 /**
  * One AVP's value as avpToJson writes it, for readers that index AVPs by name (the CDR builder):
  * `grouped` is set, and `value` undefined, when the AVP is a Grouped AVP given with its children.

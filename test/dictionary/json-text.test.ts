@@ -1,8 +1,9 @@
 /**
- * The CDF writes a CDR's raw AVPs with avpsToJsonText and reads ACRs by name with namedFromAvps, instead
- * of building the JSON form (avpToJson) and then serialising or indexing it. These must give exactly what
- * the JSON form gives: on every test vector, and on random AVP trees (known AVPs with values of their
- * type, unknown AVPs, any flags) decoded with the dictionary, without it (every AVP raw), and as built.
+ * The CDF writes a CDR's raw AVPs with avpsToJsonText and reads ACRs by name with namedFromAvps (or both in
+ * one walk, avpsToJsonTextByName), instead of building the JSON form (avpToJson) and then serialising or
+ * indexing it. These must give exactly what the JSON form gives: on every test vector, and on random AVP
+ * trees (known AVPs with values of their type, unknown AVPs, any flags) decoded with the dictionary,
+ * without it (every AVP raw), and as built.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -11,7 +12,7 @@ import { namedAvps, namedFromAvps } from '../../src/cdf/cdr-builder.js';
 import { decodeMessage, encodeMessage } from '../../src/codec/message.js';
 import type { Avp } from '../../src/codec/types.js';
 import { builtinDictionary } from '../../src/dictionary/builtin.js';
-import { avpToJson, avpsToJsonText } from '../../src/dictionary/message-format.js';
+import { avpToJson, avpsToJsonText, avpsToJsonTextByName, type JsonByName } from '../../src/dictionary/message-format.js';
 import { message } from '../helpers/random-messages.js';
 import { loadVector, loadVectors } from '../helpers/vectors.js';
 
@@ -27,6 +28,10 @@ function assertSame(avps: Avp[], what: string): void {
   const expected = viaJsonForm(avps);
   assert.equal(avpsToJsonText(avps, dict), expected.text, what);
   assert.deepEqual(namedFromAvps(avps, dict), expected.named, what);
+  // Both in one walk, as a CDR is built.
+  const byName: JsonByName = {};
+  assert.equal(avpsToJsonTextByName(avps, dict, byName), expected.text, `${what}: one walk, text`);
+  assert.deepEqual(byName, expected.named, `${what}: one walk, by name`);
 }
 
 test('every test vector: the same text and the same AVPs by name as the JSON form', () => {
