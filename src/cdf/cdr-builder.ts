@@ -4,6 +4,7 @@
  * generic record for any other service. Mapped fields carry the TS 32.298 ASN.1 names; the raw ACR AVPs
  * are kept beside them in the JSON form. docs/cdr.md lists every field and the AVP it comes from.
  */
+import { isoTime } from '../codec/iso-time.js';
 import type { Avp } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { avpJsonValue, type JsonValue as MsgJson } from '../dictionary/message-format.js';
@@ -299,8 +300,8 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
   } else {
     fields.serviceContextID = (c.serviceContextId ?? null) as JsonValue;
   }
-  fields.recordOpeningTime = c.openedAt.toISOString();
-  fields.recordClosureTime = c.closedAt.toISOString();
+  fields.recordOpeningTime = isoTime(c.openedAt.getTime());
+  fields.recordClosureTime = isoTime(c.closedAt.getTime());
   // TS 32.298 spells these two differently in the PGWRecord (causeForRecClosing [15], localSequenceNumber [20]).
   fields[kind === 'pgw' ? 'causeForRecClosing' : 'causeForRecordClosing'] = c.cause;
   if (c.recordSequenceNumber !== undefined) fields.recordSequenceNumber = c.recordSequenceNumber;

@@ -5,6 +5,7 @@
  * older diamkit.
  */
 import { decodeMessage, encodeMessage } from '../codec/message.js';
+import { isoTime } from '../codec/iso-time.js';
 import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { avpFromJson, avpsToJsonTextByName, type JsonValue as MsgJson } from '../dictionary/message-format.js';
@@ -84,7 +85,7 @@ export function expand(dict: Dictionary, d: KeptData, first?: AcrJson, last?: Ac
     rawFirst: f.text,
     rawLast: l?.text,
     recordNumbers: d.recordNumbers,
-    lastEventTime: d.lastEventAt === undefined ? undefined : new Date(d.lastEventAt).toISOString(),
+    lastEventTime: d.lastEventAt === undefined ? undefined : isoTime(d.lastEventAt),
     imsLatest: d.iois ? { 'Inter-Operator-Identifier': d.iois } : undefined,
   };
 }

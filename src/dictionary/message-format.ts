@@ -12,6 +12,7 @@
 import { DATA_CODECS } from '../codec/data-types.js';
 import { decodeUtf8 } from '../codec/data-types.js';
 import { DiameterError } from '../codec/errors.js';
+import { isoTimeSeconds } from '../codec/iso-time.js';
 import { AVP_M, AVP_P, AVP_V, FLAG_E, FLAG_P, FLAG_R, FLAG_T, type Avp, type AvpValue, type DataType, type Message } from '../codec/types.js';
 import { parseDiameterUri } from '../codec/uri.js';
 import { Writer } from '../codec/writer.js';
@@ -114,7 +115,7 @@ function valueToJson(def: AvpDef | undefined, type: DataType, v: AvpValue, data:
       return name ?? (v as number);
     }
     case 'Time':
-      return (v as Date).toISOString().replace('.000Z', 'Z');
+      return isoTimeSeconds((v as Date).getTime());
     case 'Address':
       if (typeof v === 'string') return v;
       return { family: (v as { family: number }).family, hex: Buffer.from((v as { bytes: Uint8Array }).bytes).toString('hex') };
