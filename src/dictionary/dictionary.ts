@@ -84,8 +84,9 @@ export class Dictionary {
             grammar: def.grammar ?? old.grammar,
           }
         : def;
-    byCode.set(def.code, merged);
-    this.avpsByName.set(def.name.toLowerCase(), merged);
+    const kept = uniform(merged);
+    byCode.set(def.code, kept);
+    this.avpsByName.set(def.name.toLowerCase(), kept);
   }
 
   private addCommand(c: CommandDef, replace: boolean): void {
@@ -171,4 +172,23 @@ function conflict(what: string, oldName: string, oldSource: string | undefined, 
     'DICTIONARY_CONFLICT',
     `${what} is defined as ${oldName} in ${oldSource ?? '(unknown)'} and as ${newName} in ${newSource ?? '(unknown)'}`,
   );
+}
+
+/**
+ * A definition with every property, in one order: all definitions then share one hidden class, so the
+ * decoder's and the JSON form's reads of `type`, `name` or `enums` stay monomorphic (built-in modules and
+ * user files wrote them in a dozen shapes).
+ */
+function uniform(d: AvpDef): AvpDef {
+  return {
+    name: d.name,
+    code: d.code,
+    vendorId: d.vendorId,
+    type: d.type,
+    mandatory: d.mandatory,
+    protected: d.protected,
+    enums: d.enums,
+    grammar: d.grammar,
+    source: d.source,
+  };
 }

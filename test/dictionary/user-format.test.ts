@@ -41,10 +41,14 @@ function errorOf(code: string, f: () => unknown): string {
   assert.fail(`expected ${code}`);
 }
 
+/**
+ * A definition without its source, and without the optional properties it leaves unset (the dictionary
+ * keeps every AVP definition with all its properties, unset ones undefined, so that all share one shape).
+ */
 function withoutSource<T extends { source?: string }>(x: T | undefined): Omit<T, 'source'> | undefined {
   if (!x) return undefined;
   const { source: _s, ...rest } = x;
-  return rest;
+  return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) as Omit<T, 'source'>;
 }
 
 describe('acme.yaml', () => {
