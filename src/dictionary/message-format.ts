@@ -163,16 +163,10 @@ export function avpToJson(avp: Avp, dict: Dictionary): AvpJson {
 /**
  * The JSON text of an AVP list in the JSON form: the same text as
  * `JSON.stringify(avps.map((a) => avpToJson(a, dict)))`, written straight from the decoded AVPs without
- * the intermediate objects. The CDF writes each CDR's raw AVPs this way (one per ACR it keeps), where
- * building and then serialising the object tree cost more than everything else a STOP does.
+ * the intermediate objects (avpsToJsonTextByName, its by-name view left aside).
  */
 export function avpsToJsonText(avps: readonly Avp[], dict: Dictionary): string {
-  let out = '[';
-  for (let i = 0; i < avps.length; i++) {
-    if (i > 0) out += ',';
-    out += avpToJsonText(avps[i]!, dict);
-  }
-  return out + ']';
+  return avpsToJsonTextByName(avps, dict, {});
 }
 
 /** The quoted JSON key of each definition's name, made once. */
@@ -196,24 +190,14 @@ function plainDecoded(avp: Avp, def: AvpDef): boolean {
   return def.type === 'Grouped' ? avp.avps !== undefined : avp.value !== undefined;
 }
 
-function avpToJsonText(avp: Avp, dict: Dictionary): string {
-  const def = dict.avp(avp.code, avp.vendorId);
-  if (def === undefined || !plainDecoded(avp, def)) return JSON.stringify(avpToJson(avp, dict));
-  const body = def.type === 'Grouped' ? avpsToJsonText(avp.avps!, dict) : JSON.stringify(valueToJson(def, def.type, avp.value!, avp.data));
-  // A value of a form valueToJson does not read (a built message's URI as a plain string) has no JSON.
-  if (body === undefined) return JSON.stringify(avpToJson(avp, dict));
-  if (avp.flags === defaultAvpFlags(def)) return `{${quotedName(def)}:${body}}`;
-  const flags = JSON.stringify(flagsToText(avp.flags, AVP_FLAG_LETTERS, AVP_V | AVP_M | AVP_P));
-  return `{"name":${quotedName(def)},"flags":${flags},${def.type === 'Grouped' ? '"avps"' : '"value"'}:${body}}`;
-}
-
 /** AVPs by name, each name with every value in order, a Grouped AVP's children by name in turn. */
 export type JsonByName = { [name: string]: (JsonValue | JsonByName)[] };
 
 /**
- * avpsToJsonText and, in the same walk, the AVPs by name into `byName` (what the CDF's namedFromAvps
- * gives): each value is put in the JSON form once for both. A CDR reads the ACR it is built from both
- * ways, and walking the tree twice was most of what building one cost.
+ * The JSON text of an AVP list (avpsToJsonText) and, in the same walk, the AVPs by name into `byName`
+ * (what the CDF's namedFromAvps gives): each value is put in the JSON form once for both. The CDF writes
+ * each CDR's raw AVPs this way, where building the JSON form's object tree and then serialising it had
+ * cost more than everything else a STOP does; and it reads the same ACR by name for the CDR's fields.
  */
 export function avpsToJsonTextByName(avps: readonly Avp[], dict: Dictionary, byName: JsonByName): string {
   let out = '[';
@@ -236,8 +220,9 @@ export function avpsToJsonTextByName(avps: readonly Avp[], dict: Dictionary, byN
       }
     }
     if (body === undefined) {
-      // The forms the two functions write through avpToJson: take them from those functions.
-      out += avpToJsonText(avp, dict);
+      // Unknown, raw bytes of a known type, a Grouped AVP without children, a value of a form valueToJson
+      // does not read (a built message's URI as a plain string): as avpToJson writes them.
+      out += JSON.stringify(avpToJson(avp, dict));
       const j = avpJsonValue(avp, dict);
       (byName[j.name] ??= []).push(j.value as JsonValue);
     } else if (avp.flags === defaultAvpFlags(def!)) {
