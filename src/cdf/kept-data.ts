@@ -67,7 +67,8 @@ export class KeptData implements KeptAcrsSource {
 
   /** The JSON text of toJSON(), in its key order, with or without the ACRs. */
   #jsonText(withAcrs: boolean): string {
-    let t = `{"v":2${withAcrs ? `,"first":"${binToBase64(this.first)}"` : ''},"ps":${this.ps},"containers":${encodeJson(this.containers, 'containers')},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
+    const containers = this.containers.length === 0 ? '[]' : encodeJson(this.containers, 'containers');
+    let t = `{"v":2${withAcrs ? `,"first":"${binToBase64(this.first)}"` : ''},"ps":${this.ps},"containers":${containers},"recordNumbers":${JSON.stringify(this.recordNumbers)}`;
     if (withAcrs && this.last !== undefined) t += `,"last":"${binToBase64(this.last)}"`;
     if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
     if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;

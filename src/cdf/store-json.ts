@@ -70,6 +70,11 @@ export function encodeJson(value: unknown, what: string): string {
     bad(`${what}: ${(e as Error).message}`);
   }
   if (typeof text !== 'string') bad(`${what} is not JSON`);
+  return checkedJsonText(text, what);
+}
+
+/** JSON text its producer vouches for, checked for what a store cannot hold. */
+export function checkedJsonText(text: string, what: string): string {
   // PostgreSQL jsonb refuses \u0000; refuse it in both backends.
   if (text.includes('\\u0000') && ESCAPED_NUL.test(text)) bad(`${what} contains NUL`);
   return text;
@@ -80,10 +85,15 @@ export function anomaliesJson(anomalies: string[]): string {
   return anomalies.length === 0 ? '[]' : encodeJson(anomalies, 'anomalies');
 }
 
+/** `{"name":"decimal",…}`: each counter as its decimal string (JSON numbers cannot hold 64 bits). */
 export function encodeCounters(counters: Record<string, bigint>): string {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(counters)) out[k] = v.toString();
-  return JSON.stringify(out);
+  // Written directly: every session write carries its counters, and a bigint's decimal text needs no escaping.
+  let text = '{';
+  for (const k of Object.keys(counters)) {
+    if (text.length > 1) text += ',';
+    text += `${JSON.stringify(k)}:"${counters[k]!.toString()}"`;
+  }
+  return `${text}}`;
 }
 
 export function decodeCounters(text: string): Record<string, bigint> {

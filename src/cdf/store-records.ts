@@ -5,8 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { bad, checkCdr, checkDate, checkKey, checkSession } from './store-checks.js';
-import { anomaliesJson, decodeCounters, encodeCounters, encodeJson } from './store-json.js';
-import { JsonText } from './json-text.js';
+import { anomaliesJson, checkedJsonText, decodeCounters, encodeCounters, encodeJson } from './store-json.js';
 import type {
   AccountingSession,
   Cdr,
@@ -137,7 +136,7 @@ function isKeptAcrsSource(v: unknown): v is KeptAcrsSource {
 function dataColumns(data: AccountingSession['data']): [string, Uint8Array | null, Uint8Array | null] {
   if (!isKeptAcrsSource(data)) return [encodeJson(data, 'data'), null, null];
   const acrs = data.keptAcrs();
-  return [encodeJson(new JsonText(data.keptJsonText()), 'data'), acrs.first, acrs.last ?? null];
+  return [checkedJsonText(data.keptJsonText(), 'data'), acrs.first, acrs.last ?? null];
 }
 
 /** A session's data as read: the JSON, with the kept ACRs written beside it put back in, base64. */
