@@ -13,18 +13,17 @@ export const NO_CONTAINERS: readonly JsonObject[] = Object.freeze([]);
  * What an open session keeps between ACRs, in memory and as AccountingSession.data in the store. The ACRs
  * themselves are kept as their bytes: the TS 32.298 fields and the JSON form of the AVPs (rawAvps) are built
  * from them only when a CDR is written (expand), so an ACR that writes no CDR decodes nothing beyond what
- * the node already did, and a session holds its ACRs' bytes, not a tree of objects. In memory they are
- * Buffers, copied out of the socket's chunk: a store binds them as they are (KeptAcrsSource) and a CDR
- * decodes them as they are (they were latin1 strings, converted back to bytes for every session write).
- * In the JSON form (toJSON) they are base64, as JSON text cannot carry NUL.
+ * the node already did, and a session holds one string, not a tree of objects. In memory the bytes are a
+ * latin1 string (one character per octet: the smallest string V8 has). A store keeps them as bytes beside
+ * the rest (KeptAcrsSource); in the JSON form (toJSON) they are base64, as JSON text cannot carry NUL.
  */
 export class KeptData implements KeptAcrsSource {
   /** Format of the stored form (older stores held SessionData itself; restore() converts those). */
   readonly v = 2;
   /** The ACR that opened the record (START, or the INTERIM/STOP/EVENT it was built from). */
-  first: Buffer;
+  first: string;
   /** The latest ACR applied after the first (INTERIM); undefined while there is none. */
-  last: Buffer | undefined = undefined;
+  last: string | undefined = undefined;
   /** The first ACR's Service-Information has PS-Information (the closing cause depends on it, §6.4). */
   ps = false;
   /** P-GW service data containers, in arrival order, de-duplicated (§5.2), as the CDR lists them. */
@@ -35,7 +34,7 @@ export class KeptData implements KeptAcrsSource {
   /** Inter-Operator-Identifier of the latest ACR whose IMS-Information carried one (§5.2 INTERIM, §6.2). */
   iois: NamedValue[] | undefined = undefined;
 
-  constructor(first: Buffer, recordNumber: number, lastEventAt: number | undefined) {
+  constructor(first: string, recordNumber: number, lastEventAt: number | undefined) {
     this.first = first;
     this.recordNumbers = { max: recordNumber, missing: NO_MISSING as number[] };
     this.lastEventAt = lastEventAt;
@@ -77,7 +76,7 @@ export class KeptData implements KeptAcrsSource {
 
   /** The kept ACRs' bytes (store.ts KeptAcrsSource). */
   keptAcrs(): { first: Buffer; last: Buffer | undefined } {
-    return { first: this.first, last: this.last };
+    return { first: Buffer.from(this.first, 'latin1'), last: this.last === undefined ? undefined : Buffer.from(this.last, 'latin1') };
   }
 
   /** Reads the stored form. */
@@ -93,10 +92,10 @@ export class KeptData implements KeptAcrsSource {
   }
 }
 
-function binToBase64(bin: Buffer): string {
-  return bin.toString('base64');
+function binToBase64(bin: string): string {
+  return Buffer.from(bin, 'latin1').toString('base64');
 }
 
-function base64ToBin(b64: string): Buffer {
-  return Buffer.from(b64, 'base64');
+function base64ToBin(b64: string): string {
+  return Buffer.from(b64, 'base64').toString('latin1');
 }

@@ -40,8 +40,8 @@ export function acrJson(req: Message, serviceInformation: Avp | undefined): AcrJ
 }
 
 /** Decodes a kept ACR. */
-function decodeKept(bin: Buffer, dict: Dictionary): AcrJson {
-  const m = decodeMessage(bin, dict.resolve);
+function decodeKept(bin: string, dict: Dictionary): AcrJson {
+  const m = decodeMessage(Buffer.from(bin, 'latin1'), dict.resolve);
   let si: Avp | undefined;
   for (let k = 0; k < m.avps.length; k++) if (m.avps[k]!.code === AVP_SERVICE_INFORMATION && m.avps[k]!.vendorId === TGPP) si = m.avps[k];
   return { avps: m.avps, si };
@@ -103,7 +103,7 @@ export function keptOf(data: AccountingSession['data'], dict: Dictionary): KeptD
   // A stored SessionData holds its raw AVPs as values (JSON text came later).
   const bytes = (list: MsgJson | JsonText | undefined) => {
     const avps = (Array.isArray(list) ? list : []).map((j, i) => avpFromJson(j as never, dict, `avps[${i}]`));
-    return encodeMessage({ version: 1, flags: 0x80, commandCode: 271, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps });
+    return encodeMessage({ version: 1, flags: 0x80, commandCode: 271, applicationId: 3, hopByHopId: 0, endToEndId: 0, avps }).toString('latin1');
   };
   const k = new KeptData(bytes(old.rawFirst), old.recordNumbers.max, old.lastEventTime === undefined ? undefined : Date.parse(old.lastEventTime));
   k.recordNumbers = old.recordNumbers;
@@ -114,10 +114,10 @@ export function keptOf(data: AccountingSession['data'], dict: Dictionary): KeptD
   return k;
 }
 
-/** A copy of the ACR's bytes, its own (encoded again only for a message that was built). */
-export function rawBinary(req: Message): Buffer {
+/** The ACR's bytes, one latin1 character per octet (encoded again only for a message that was built). */
+export function rawBinary(req: Message): string {
   const raw = req.raw ?? encodeMessage(req);
-  return Buffer.from(raw);
+  return Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
 }
 
 /**

@@ -51,9 +51,9 @@ test('sessions built from real ACRs: IMS and P-GW, after START and after INTERIM
 });
 
 test('hand-made states: no INTERIM yet, no event time, quotes and non-ASCII in container values', () => {
-  const d = new KeptData(Buffer.from([1, 0, 255, 32, 97, 98, 99]), 7, undefined);
+  const d = new KeptData('\u0001\u0000\u00ff abc', 7, undefined);
   assertSameText(d, 'bare');
-  d.last = Buffer.from([0, 0]);
+  d.last = '\u0000\u0000';
   d.lastEventAt = 1_700_000_000_123;
   d.ps = true;
   d.containers = [{ ratingGroup: 7, note: 'a "quoted" \\ value, ünïcode', list: [1, 'x', null] }];

@@ -157,10 +157,10 @@ describe('PostgresStore specifics', { skip }, () => {
     try {
       await store.open();
       const { KeptData } = await import('../../src/cdf/kept-data.js');
-      const kept = new KeptData(Buffer.from([1, 0, 2, 255]), 0, undefined);
+      const kept = new KeptData(Buffer.from([1, 0, 2, 255]).toString('latin1'), 0, undefined);
       const plain = { v: 2, first: 'AQID', ps: true };
       await store.commit({ sessionUpserts: [session('bytes', { data: kept as never }), session('plain', { data: plain })] });
-      kept.last = Buffer.from([9, 0, 9]);
+      kept.last = Buffer.from([9, 0, 9]).toString('latin1');
       await store.commit({ sessionUpserts: [session('bytes', { data: kept as never })] });
       assert.deepEqual((await store.getSession({ sessionId: 'bytes' }))?.data, kept.toJSON());
       assert.deepEqual((await store.getSession({ sessionId: 'plain' }))?.data, plain, 'other data is JSON alone');

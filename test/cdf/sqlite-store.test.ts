@@ -142,8 +142,8 @@ describe('SqliteStore specifics', () => {
 
     // A session whose data carries its ACRs as bytes (store.ts KeptAcrsSource) is written in two parts.
     const { KeptData } = await import('../../src/cdf/kept-data.js');
-    const kept = new KeptData(Buffer.from([1, 0, 2, 255]), 0, undefined);
-    kept.last = Buffer.from([9, 0, 9]);
+    const kept = new KeptData(Buffer.from([1, 0, 2, 255]).toString('latin1'), 0, undefined);
+    kept.last = Buffer.from([9, 0, 9]).toString('latin1');
     await again.commit({ sessionUpserts: [session('new-row', { data: kept as never })] });
     assert.deepEqual((await again.getSession({ sessionId: 'new-row' }))?.data, kept.toJSON(), 'read back, it is toJSON()');
     await again.close();
