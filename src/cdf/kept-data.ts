@@ -14,7 +14,10 @@ export const NO_CONTAINERS: readonly JsonObject[] = Object.freeze([]);
  * themselves are kept as their bytes: the TS 32.298 fields and the JSON form of the AVPs (rawAvps) are built
  * from them only when a CDR is written (expand), so an ACR that writes no CDR decodes nothing beyond what
  * the node already did, and a session holds one string, not a tree of objects. In memory the bytes are a
- * latin1 string (one character per octet: the smallest string V8 has). A store keeps them as bytes beside
+ * latin1 string (one character per octet: the smallest string V8 has), not a Buffer: a Buffer under 4 KB
+ * is a slice of a shared 8 KB pool slab that lives as long as any of its slices, so sessions keeping ACRs
+ * for the length of a call, their INTERIMs replaced meanwhile, would pin slabs several times their size
+ * (docs/perf.md, change 25); strings are compacted by the collector. A store keeps them as bytes beside
  * the rest (KeptAcrsSource); in the JSON form (toJSON) they are base64, as JSON text cannot carry NUL.
  */
 export class KeptData implements KeptAcrsSource {
