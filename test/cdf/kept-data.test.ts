@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { readAcr } from '../../src/cdf/acr.js';
 import { KeptData } from '../../src/cdf/kept-data.js';
 import { SessionManager } from '../../src/cdf/session-manager.js';
@@ -60,4 +62,53 @@ test('hand-made states: no INTERIM yet, no event time, quotes and non-ASCII in c
   d.iois = [{ 'Originating-IOI': ['orig"\n'] }];
   d.recordNumbers = { max: 9, missing: [8] };
   assertSameText(d, 'full');
+});
+
+test('open sessions pin no socket chunk and no Buffer pool slab: ArrayBuffer memory does not grow with them', () => {
+  // What a session keeps lives as long as the call (hours, INTERIMs replacing the latest ACR meanwhile). A
+  // kept view of the socket's chunk would hold the whole chunk, and a small Buffer a shared 8 KB pool slab
+  // (docs/perf.md, change 25): either grows ArrayBuffer memory far past the bytes kept.
+  const gc = (): void => {
+    v8.setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  };
+  const SESSIONS = 2000;
+  const start = loadVector('05-acr-start').bytes;
+  const sessionIdAvp = (m: Message) => m.avps.find((a) => a.code === 263 && a.vendorId === 0)!;
+  // One ACR per socket read: its bytes somewhere in a fresh 64 KB chunk, decoded from there as the node does.
+  const arrive = (n: number, type: number, rec: number): Message => {
+    const m = decodeMessage(start, dict.resolve);
+    for (const a of m.avps) delete a.data;
+    sessionIdAvp(m).value = `ctf.example.net;1;${n}`;
+    for (const a of m.avps) {
+      if (a.code === 480 && a.vendorId === 0) a.value = type;
+      if (a.code === 485 && a.vendorId === 0) a.value = rec;
+    }
+    const bytes = encodeMessage(m);
+    const chunk = Buffer.allocUnsafeSlow(65_536);
+    const at = 1000 + (n % 1000) * 8;
+    bytes.copy(chunk, at);
+    return decodeMessage(chunk.subarray(at, at + bytes.length), dict.resolve);
+  };
+  const sm = new SessionManager(dict);
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  for (let n = 0; n < SESSIONS; n++) {
+    const m = arrive(n, 2, 0);
+    sm.apply(m, readAcr(m));
+  }
+  // INTERIMs at random sessions, with the small transient Buffers a server makes in between.
+  const next = new Array<number>(SESSIONS).fill(1);
+  for (let i = 0; i < SESSIONS * 3; i++) {
+    const n = (i * 7919) % SESSIONS;
+    const m = arrive(n, 3, next[n]!++);
+    sm.apply(m, readAcr(m));
+    Buffer.from(`transient ${i}`.repeat(10));
+  }
+  assert.equal(sm.sessions.size, SESSIONS);
+  gc();
+  gc();
+  const grown = process.memoryUsage().arrayBuffers - before;
+  const kept = SESSIONS * start.length * 2; // a START and the latest INTERIM per session
+  assert.ok(grown < kept / 2, `ArrayBuffers grew by ${grown} bytes with ${SESSIONS} open sessions keeping ~${kept} bytes of ACRs`);
 });
