@@ -126,13 +126,6 @@ export interface SessionData {
   imsLatest?: Named;
 }
 
-/** Merges an ACR's IMS-Information into the session's latest view (AVP by AVP, the newer one wins). */
-export function mergeIms(d: SessionData, serviceInfo: Named): void {
-  const ims = serviceInfo['IMS-Information'];
-  if (ims === undefined) return;
-  d.imsLatest = { ...(d.imsLatest ?? obj(d.info['IMS-Information'])), ...obj(ims) };
-}
-
 /** Cause-Code of IMS-Information (accounting-rf.md §4.1: ≤ 0 success, ≥ 1 failure); 0 when absent. */
 export function imsCauseCode(serviceInfo: Named): number {
   const v = one(obj(serviceInfo['IMS-Information'])['Cause-Code']);
