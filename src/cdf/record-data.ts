@@ -12,6 +12,7 @@ import { avpFromJson, avpsToJsonTextByName, type JsonValue as MsgJson } from '..
 import { containerKey, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
 import { JsonText } from './json-text.js';
 import { KeptData, NO_CONTAINERS } from './kept-data.js';
+import { ownJson } from './own-text.js';
 import type { AccountingSession } from './store.js';
 
 export const TGPP = 10415;
@@ -132,7 +133,8 @@ export function absorbServiceInformation(d: KeptData, si: Avp | undefined, dict:
     const iois = ims.avps.filter((a) => a.code === AVP_INTER_OPERATOR_IDENTIFIER && a.vendorId === TGPP);
     if (iois.length) {
       const named = namedFromAvps(iois, dict)['Inter-Operator-Identifier'];
-      if (named) d.iois = named;
+      // Kept until the next INTERIM carrying them: their strings, not slices of this ACR's text.
+      if (named) d.iois = ownJson(named);
     }
   }
   const ps = child(si, AVP_PS_INFORMATION);
@@ -147,6 +149,6 @@ function addContainers(d: KeptData, ps: Named | undefined): void {
     const k = containerKey(c as Named);
     if (seen.has(k)) continue; // never count the same container twice (§5.2)
     seen.add(k);
-    d.containers.push({ ...mapContainer(c as Named), __key: k });
+    d.containers.push(ownJson({ ...mapContainer(c as Named), __key: k }));
   }
 }

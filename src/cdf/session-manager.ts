@@ -26,6 +26,7 @@ import {
   keptOf,
   rawBinary,
 } from './record-data.js';
+import { ownText } from './own-text.js';
 import { newCdrId } from './store-records.js';
 
 export { Cause, DEFAULT_CDF_SETTINGS, type CdfSettings } from './cdf-settings.js';
@@ -49,16 +50,6 @@ export interface CdfCounters {
 
 function keyOf(sessionId: string, sub?: bigint): string {
   return sub === undefined ? sessionId : `${sessionId}\u0000${sub}`;
-}
-
-/**
- * A copy of `s` that holds no reference to the string it was cut from. The decoder's text values are
- * slices of one string of the whole message (src/codec/avp.ts textValue): a Session-Id kept as a map key
- * for the life of a session would otherwise keep that whole message alive. Concatenating builds a new
- * flat string (V8 flattens the cons string to slice it), so what is kept is the id's own characters.
- */
-function own(s: string): string {
-  return (s + ' ').slice(0, -1);
 }
 
 /** Shared empty lists (a session copies on its first write): most sessions never need their own. */
@@ -135,7 +126,7 @@ export class SessionManager {
   }
 
   private rememberClosed(key: string, numbers: { max: number; missing: readonly number[] }, at: Date): void {
-    this.closed.remember(own(key), numbers, at.getTime());
+    this.closed.remember(ownText(key), numbers, at.getTime());
   }
 
   /**
@@ -343,7 +334,7 @@ export class SessionManager {
 
   private open(req: Message, acr: AcrFields, at: Date, anomalies: string[]): AccountingSession {
     const d = this.newKept(req, acr);
-    const sessionId = own(acr.sessionId);
+    const sessionId = ownText(acr.sessionId);
     const interimInterval = this.settings.interimInterval ?? acr.interimInterval;
     // Every property in the literal (expiresAt too), so the object keeps them all in one allocation.
     const s: AccountingSession = {
@@ -373,7 +364,7 @@ export class SessionManager {
   private intern(s: string): string {
     let v = this.interned.get(s);
     if (v === undefined) {
-      v = own(s);
+      v = ownText(s);
       if (this.interned.size < 10_000) this.interned.set(v, v);
     }
     return v;

@@ -14,6 +14,7 @@ import { SessionManager } from '../../src/cdf/session-manager.js';
 import { decodeMessage, encodeMessage } from '../../src/codec/message.js';
 import type { Message } from '../../src/codec/types.js';
 import { builtinDictionary } from '../../src/dictionary/builtin.js';
+import { acr as acrOf, imsServiceInformation } from '../helpers/acr-builder.js';
 import { loadVector } from '../helpers/vectors.js';
 
 const dict = builtinDictionary();
@@ -111,4 +112,52 @@ test('open sessions pin no socket chunk and no Buffer pool slab: ArrayBuffer mem
   const grown = process.memoryUsage().arrayBuffers - before;
   const kept = SESSIONS * start.length * 2; // a START and the latest INTERIM per session
   assert.ok(grown < kept / 2, `ArrayBuffers grew by ${grown} bytes with ${SESSIONS} open sessions keeping ~${kept} bytes of ACRs`);
+});
+
+test('the Inter-Operator-Identifiers a session keeps hold no slice of its ACR: heap per session follows their length', () => {
+  // The decoder's text values are slices of a string of the whole message (src/codec/avp.ts); a session
+  // keeps the latest IOIs until the next INTERIM, and a slice would keep that whole ACR's text with them.
+  // Sessions with 40-character IOIs against the same sessions with 3-character ones (V8 copies a short
+  // substring instead of slicing): the difference per session should be what the longer IOIs and ACR
+  // take (~250 bytes), not a whole ACR more (~730 bytes with the slices kept).
+  const gc = (): void => {
+    v8.setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
+  };
+  const SESSIONS = 3000;
+  const heapPerSession = (ioi: string): number => {
+    const arrive = (n: number): Message =>
+      decodeMessage(
+        encodeMessage(
+          acrOf({
+            sessionId: `ctf.example.com;1;${n}`,
+            recordType: 'START_RECORD',
+            recordNumber: 0,
+            serviceContextId: '32260@3gpp.org',
+            serviceInformation: imsServiceInformation({ ioi: { originating: `o${ioi}`, terminating: `t${ioi}` } }),
+          }),
+        ),
+        dict.resolve,
+      );
+    const sm = new SessionManager(dict);
+    for (let n = 0; n < 100; n++) {
+      const m = arrive(n);
+      sm.apply(m, readAcr(m));
+    }
+    gc();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let n = 100; n < 100 + SESSIONS; n++) {
+      const m = arrive(n);
+      sm.apply(m, readAcr(m));
+    }
+    gc();
+    gc();
+    const perSession = (process.memoryUsage().heapUsed - before) / SESSIONS;
+    assert.equal(sm.sessions.size, 100 + SESSIONS);
+    return perSession;
+  };
+  const long = heapPerSession('x'.repeat(39));
+  const short = heapPerSession('xx');
+  assert.ok(long - short < 450, `${Math.round(long)} bytes per session with long IOIs, ${Math.round(short)} with short ones`);
 });
