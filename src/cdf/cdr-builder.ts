@@ -7,12 +7,12 @@
 import { isoTime } from '../codec/iso-time.js';
 import type { Avp } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
-import { avpJsonValue, type JsonValue as MsgJson } from '../dictionary/message-format.js';
+import { avpJsonValue, type JsonByName, type JsonValue as MsgJson } from '../dictionary/message-format.js';
 import { JsonText } from './json-text.js';
 import type { Cdr, CdrKind, JsonObject, JsonValue, SubscriptionIdEntry } from './store.js';
 
 /** The JSON AVP list [{Name: value}, …] as an object: name → every value, in order (Grouped → Named). */
-export type Named = { [name: string]: NamedValue[] };
+export type Named = JsonByName;
 export type NamedValue = MsgJson | Named;
 
 export function namedAvps(list: MsgJson): Named {

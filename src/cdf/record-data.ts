@@ -55,17 +55,9 @@ function decodeKept(bin: string, dict: Dictionary): AcrJson {
 function converted(a: AcrJson, dict: Dictionary): { text: JsonText; top: Named; info: Named } {
   const top: Named = {};
   const text = new JsonText(avpsToJsonTextByName(a.avps, dict, top));
-  let info: Named = {};
-  if (a.si?.avps) {
-    // Every 3GPP AVP 873 is listed under its name, in order: find the one acr.ts picked among them.
-    let k = -1;
-    for (let i = 0; i < a.avps.length; i++) {
-      const x = a.avps[i]!;
-      if (x.code === AVP_SERVICE_INFORMATION && x.vendorId === TGPP) k++;
-      if (x === a.si) break;
-    }
-    info = (top['Service-Information']?.[k] as Named | undefined) ?? {};
-  }
+  // `si` is the last 3GPP AVP 873, so the last one listed under its name; {} when it has no children.
+  const listed = top['Service-Information'];
+  const info = a.si?.avps && listed ? (listed[listed.length - 1] as Named) : {};
   return { text, top, info };
 }
 

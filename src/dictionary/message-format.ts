@@ -222,9 +222,10 @@ export function avpsToJsonTextByName(avps: readonly Avp[], dict: Dictionary, byN
     if (body === undefined) {
       // Unknown, raw bytes of a known type, a Grouped AVP without children, a value of a form valueToJson
       // does not read (a built message's URI as a plain string): as avpToJson writes them.
-      out += JSON.stringify(avpToJson(avp, dict));
-      const j = avpJsonValue(avp, dict);
-      (byName[j.name] ??= []).push(j.value as JsonValue);
+      const j = avpToJson(avp, dict);
+      out += JSON.stringify(j);
+      const e = entryOf(avp, def, j);
+      (byName[e.name] ??= []).push(e.value as JsonValue);
     } else if (avp.flags === defaultAvpFlags(def!)) {
       out += `{${quotedName(def!)}:${body}}`;
     } else {
@@ -246,10 +247,13 @@ export function avpJsonValue(avp: Avp, dict: Dictionary): { name: string; value:
     const value = valueToJson(def, def.type, avp.value!, avp.data);
     if (value !== undefined) return { name: def.name, value, grouped: false };
   }
-  const j = avpToJson(avp, dict);
-  if (def === undefined) return { name: `${avp.code}${j.vendor ? `:${String(j.vendor)}` : ''}`, value: j.hex ?? null, grouped: false };
-  const v = typeof j.name === 'string' ? (j.avps ?? j.value ?? j.hex ?? null) : j[def.name]!;
-  return { name: def.name, value: v, grouped: false };
+  return { ...entryOf(avp, def, avpToJson(avp, dict)), grouped: false };
+}
+
+/** The name and value a reader by name sees of an AVP, from its JSON form `j` (avpToJson's). */
+function entryOf(avp: Avp, def: AvpDef | undefined, j: AvpJson): { name: string; value: JsonValue | undefined } {
+  if (def === undefined) return { name: `${avp.code}${j.vendor ? `:${String(j.vendor)}` : ''}`, value: j.hex ?? null };
+  return { name: def.name, value: typeof j.name === 'string' ? (j.avps ?? j.value ?? j.hex ?? null) : j[def.name]! };
 }
 
 export function messageToJson(m: Message, dict: Dictionary): MessageJson {
