@@ -77,6 +77,11 @@ export function registerCdfFamilies(r: Registry, cdfs: Set<CdfSource>): void {
     (s) => s.counters.supervisionClosed,
   );
   fromCdf(
+    'diamkit_sessions_restart_closed_total',
+    'Sessions closed because their CTF restarted: a higher Origin-State-Id (accounting-rf.md §5.5)',
+    (s) => s.counters.restartClosed,
+  );
+  fromCdf(
     'diamkit_partial_cdrs_total',
     'Partial CDRs cut from long sessions (accounting-rf.md §5.4)',
     (s) => s.counters.partials,

@@ -36,6 +36,11 @@ export class KeptData implements KeptAcrsSource {
   lastEventAt: number | undefined;
   /** Inter-Operator-Identifier of the latest ACR whose IMS-Information carried one (§5.2 INTERIM, §6.2). */
   iois: NamedValue[] | undefined = undefined;
+  /**
+   * The CTF's Origin-State-Id when the record opened (its ACR's, else the last its Origin-Host told): a
+   * higher one later means the CTF restarted and lost the session (§5.5, session-manager.ts).
+   */
+  originStateId: number | undefined = undefined;
 
   constructor(first: string, recordNumber: number, lastEventAt: number | undefined) {
     this.first = first;
@@ -49,6 +54,7 @@ export class KeptData implements KeptAcrsSource {
     if (this.last !== undefined) o.last = binToBase64(this.last);
     if (this.lastEventAt !== undefined) o.lastEventAt = this.lastEventAt;
     if (this.iois !== undefined) o.iois = this.iois as JsonObject[];
+    if (this.originStateId !== undefined) o.originStateId = this.originStateId;
     return o;
   }
 
@@ -74,6 +80,7 @@ export class KeptData implements KeptAcrsSource {
     if (withAcrs && this.last !== undefined) t += `,"last":"${binToBase64(this.last)}"`;
     if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
     if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
+    if (this.originStateId !== undefined) t += `,"originStateId":${this.originStateId}`;
     return `${t}}`;
   }
 
@@ -91,6 +98,7 @@ export class KeptData implements KeptAcrsSource {
     d.ps = j.ps === true;
     if (Array.isArray(j.containers) && j.containers.length) d.containers = j.containers as JsonObject[];
     if (j.iois !== undefined) d.iois = j.iois as NamedValue[];
+    if (typeof j.originStateId === 'number') d.originStateId = j.originStateId;
     return d;
   }
 }

@@ -14,7 +14,7 @@ import { acaForError, buildAca, invalidRecordType } from './aca.js';
 import { readAcr, type AcrFields } from './acr.js';
 import { GroupCommitter } from './group-commit.js';
 import { DEFAULT_CDF_SETTINGS, SessionManager, type CdfSettings } from './session-manager.js';
-import type { AccountingSession, CdrStore } from './store.js';
+import type { AccountingSession, CdrStore, StoreBatch } from './store.js';
 
 const SEQUENCE = 'localRecordSequenceNumber';
 
@@ -49,14 +49,26 @@ export class RfApplication {
     await this.restoreClosedKeys();
     this.sessions.addSequenceBlock(await this.opts.store.allocateSequence(SEQUENCE, this.sequenceBlock), this.sequenceBlock);
     const tick = this.opts.supervisionTickMs ?? 1000;
-    this.timer = setInterval(() => {
-      const batch = this.sessions.supervise();
-      if (batch) {
-        this.refillSequence();
-        this.committer.submit(batch).catch(() => undefined);
-      }
-    }, tick);
+    this.timer = setInterval(() => this.commitClosed(this.sessions.supervise()), tick);
     this.timer.unref();
+  }
+
+  /**
+   * A CTF's Origin-State-Id (from its ACR, CER, CEA or DWR): if it went up, the CTF restarted and the
+   * sessions it lost are closed now (accounting-rf.md §5.5; SessionManager.noteOriginState).
+   */
+  noteOriginState(originHost: string, originStateId: number): void {
+    this.commitClosed(this.sessions.noteOriginState(originHost, originStateId));
+  }
+
+  /**
+   * Stores the CDRs of sessions closed without an ACR (supervision, a CTF restart). Nobody waits for an
+   * answer: if the commit fails, the sessions stay open in the store and a restart resumes them.
+   */
+  private commitClosed(batch: StoreBatch | undefined): void {
+    if (!batch) return;
+    this.refillSequence();
+    this.committer.submit(batch).catch(() => undefined);
   }
 
   /**
@@ -104,6 +116,7 @@ export class RfApplication {
       kind: 'acct',
       commands: new Map([[271, (req, ctx) => this.onAcr(req, ctx.identity)]]),
       errorAnswer: (req, err, id) => acaForError(req, id, readAcr(req), err),
+      onOriginStateId: (host, osi) => this.noteOriginState(host, osi),
     };
   }
 
@@ -119,6 +132,8 @@ export class RfApplication {
       const failed = req.avps.find((a) => a.code === Code.ACCT_APPLICATION_ID && a.vendorId === 0);
       return acaForError(req, id, acr, new DiameterError('AVP_BAD_VALUE', `Acct-Application-Id ${acr.acctApplicationId} is not 3 (Rf)`, { failedAvp: failed }));
     }
+    // §5.5: an ACR may be the first sign of its CTF's restart; the sessions it lost close before this one.
+    if (acr.originStateId !== undefined) this.noteOriginState(acr.originHost, acr.originStateId);
     const out = this.sessions.apply(req, acr);
     this.refillSequence();
     const answer = () => buildAca(req, id, acr, 2001, { interimInterval: out.interimInterval });

@@ -45,6 +45,8 @@ export interface CdfCounters {
   cdrs: number;
   anomalies: Record<string, number>;
   supervisionClosed: number;
+  /** Sessions closed because their CTF restarted (a higher Origin-State-Id, §5.5). */
+  restartClosed: number;
   partials: number;
 }
 
@@ -52,12 +54,15 @@ function keyOf(sessionId: string, sub?: bigint): string {
   return sub === undefined ? sessionId : `${sessionId}\u0000${sub}`;
 }
 
+/** CTFs whose Origin-State-Id is remembered at most (one entry per Origin-Host that sends one). */
+const MAX_ORIGIN_STATES = 100_000;
+
 /** Shared empty lists (a session copies on its first write): most sessions never need their own. */
 const NO_ANOMALIES: readonly string[] = Object.freeze([]);
 
 export class SessionManager {
   readonly sessions = new Map<string, AccountingSession>();
-  readonly counters: CdfCounters = { acrs: 0, duplicates: 0, cdrs: 0, anomalies: {}, supervisionClosed: 0, partials: 0 };
+  readonly counters: CdfCounters = { acrs: 0, duplicates: 0, cdrs: 0, anomalies: {}, supervisionClosed: 0, restartClosed: 0, partials: 0 };
   /** localRecordSequenceNumbers: the current block [next, end) and the next block, from CdrStore.allocateSequence. */
   private seq = { next: 1, end: Number.POSITIVE_INFINITY, bounded: false };
   private spareSeq: { first: number; count: number } | undefined;
@@ -65,6 +70,8 @@ export class SessionManager {
   private readonly closed: ClosedKeys;
   /** The open sessions by supervision deadline (expiresAt): every change of `sessions` goes through track/untrack. */
   private readonly deadlines = new DeadlineIndex<AccountingSession>();
+  /** The highest Origin-State-Id each CTF told (by Origin-Host as sent), for restart detection (§5.5). */
+  private readonly originStates = new Map<string, number>();
 
   constructor(
     readonly dict: Dictionary,
@@ -76,8 +83,12 @@ export class SessionManager {
 
   /** Resumes open sessions loaded from the store after a restart. */
   restore(s: AccountingSession): void {
-    s.data = keptOf(s.data, this.dict) as unknown as AccountingSession['data'];
+    const d = keptOf(s.data, this.dict);
+    s.data = d as unknown as AccountingSession['data'];
     this.track(keyOf(s.sessionId, s.subSessionId), s);
+    // What the CTF told before the restart: a higher Origin-State-Id from it now closes these sessions.
+    const osi = d.originStateId;
+    if (osi !== undefined && !((this.originStates.get(s.originHost) ?? -1) >= osi)) this.originStates.set(s.originHost, osi);
   }
 
   /** Makes `s` the open session of `key` (replacing any other) and files its supervision deadline. */
@@ -334,6 +345,7 @@ export class SessionManager {
 
   private open(req: Message, acr: AcrFields, at: Date, anomalies: string[]): AccountingSession {
     const d = this.newKept(req, acr);
+    d.originStateId = acr.originStateId ?? this.originStates.get(acr.originHost);
     const sessionId = ownText(acr.sessionId);
     const interimInterval = this.settings.interimInterval ?? acr.interimInterval;
     // Every property in the literal (expiresAt too), so the object keeps them all in one allocation.
@@ -435,17 +447,56 @@ export class SessionManager {
         continue;
       }
       const key = keyOf(s.sessionId, s.subSessionId);
-      const d = s.data as unknown as KeptData;
-      const cause = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields);
-      // §5.5: recordClosureTime = time of the last ACR received (its Event-Timestamp, on the CDR's clock).
-      cdrs.push(this.close(expand(this.dict, d), { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost'], s));
+      this.sessions.delete(key); // its deadline is gone already (take)
+      cdrs.push(this.lostCdr(s, []));
+      this.rememberClosed(key, (s.data as unknown as KeptData).recordNumbers, at);
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
-      this.sessions.delete(key);
-      this.rememberClosed(key, d.recordNumbers, at);
       this.counters.supervisionClosed++;
-      this.count('aCRStopLost');
     }
     return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
+  }
+
+  /**
+   * §5.5, RFC 6733 §8.16: a CTF's Origin-State-Id, from an ACR or from the CER, CEA or DWR of its
+   * connection. A value higher than the last one it told means the CTF restarted and lost its state: every
+   * open session it opened under a lower value is closed now, as supervision would close it later
+   * (aCRStopLost, closed at its last ACR's time), with `ctfRestarted` among its anomalies. Sessions opened
+   * while no value was known for the CTF are left to supervision. Origin-Host is compared as sent. Their keys
+   * are not remembered as closed: the restarted CTF cannot retransmit what it lost, so a record it sends
+   * under a Session-Id it used before (test CTFs number their sessions) is new, not a duplicate. Returns
+   * the batch to commit. A rare event: it walks all open sessions.
+   */
+  noteOriginState(originHost: string, originStateId: number): StoreBatch | undefined {
+    if (!Number.isInteger(originStateId)) return undefined;
+    const prev = this.originStates.get(originHost);
+    if (prev !== undefined && originStateId <= prev) return undefined;
+    if (prev !== undefined || this.originStates.size < MAX_ORIGIN_STATES) this.originStates.set(ownText(originHost), originStateId);
+    if (prev === undefined) return undefined;
+    const cdrs: Cdr[] = [];
+    const deletes: { sessionId: string; subSessionId?: bigint }[] = [];
+    for (const [key, s] of this.sessions) {
+      if (s.originHost !== originHost) continue;
+      const osi = (s.data as unknown as KeptData).originStateId;
+      if (osi === undefined || osi >= originStateId) continue;
+      this.untrack(key);
+      cdrs.push(this.lostCdr(s, ['ctfRestarted']));
+      deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
+      this.counters.restartClosed++;
+      this.count('ctfRestarted');
+    }
+    return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
+  }
+
+  /**
+   * §5.5: the CDR of an open session closed without its STOP (supervision, a CTF restart): incomplete
+   * (aCRStopLost), IMS cause managementIntervention or P-GW abnormalRelease, closed at the time of the last
+   * ACR received (its Event-Timestamp, on the CDR's clock). The caller has already stopped tracking it.
+   */
+  private lostCdr(s: AccountingSession, why: string[]): Cdr {
+    const d = s.data as unknown as KeptData;
+    const cause = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields);
+    this.count('aCRStopLost');
+    return this.close(expand(this.dict, d), { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost', ...why], s);
   }
 
   /** Open sessions filed by deadline and the seconds they are filed under (tests, diagnostics). */

@@ -35,6 +35,11 @@ export interface Application {
   errorAnswer?: ErrorAnswerBuilder;
   /** AVPs the application wants on every answer it did not build itself. */
   extraAnswerAvps?: Avp[];
+  /**
+   * A peer's Origin-State-Id, told in its CER or CEA (when the connection opens) or in a DWR (RFC 6733
+   * §8.16): a higher value than before means the peer restarted and lost its state.
+   */
+  onOriginStateId?(originHost: string, originStateId: number, from: 'CER' | 'CEA' | 'DWR'): void;
 }
 
 export class HandlerRegistry {

@@ -175,6 +175,15 @@ export class DiameterNode extends RequestPipeline implements PeerHost {
     return { resultCode: 2001 };
   }
 
+  /**
+   * A peer's Origin-State-Id, from its CER/CEA or a DWR (peer-host.ts): every application that keeps state
+   * for peers hears of it (Application.onOriginStateId), and so does an 'origin-state-id' listener.
+   */
+  onOriginStateId(peer: Peer, originHost: string, originStateId: number, from: 'CER' | 'CEA' | 'DWR'): void {
+    for (const app of this.registry.applications) app.onOriginStateId?.(originHost, originStateId, from);
+    this.emit('origin-state-id', peer, originHost, originStateId, from);
+  }
+
   /** Connects to a peer (initiator) and resolves when it is open. */
   connect(target: PeerTarget, opts: { reconnect?: boolean; timeoutMs?: number } = {}): Promise<Peer> {
     const key = (target.originHost ?? `${target.host}:${target.port}`).toLowerCase();

@@ -31,6 +31,12 @@ export interface PeerHost {
   openTransport?(peer: Peer): Promise<Duplex>;
   /** The peer reached Closed with no connection left. */
   onPeerClosed?(peer: Peer): void;
+  /**
+   * The peer told its Origin-State-Id (RFC 6733 §8.16): in the CER or CEA of a connection that opened, or
+   * in a DWR. A node that keeps state for the peer (sessions) compares it with the last one to learn of a
+   * restart that lost the peer's state.
+   */
+  onOriginStateId?(peer: Peer, originHost: string, originStateId: number, from: 'CER' | 'CEA' | 'DWR'): void;
   newEndToEnd(): number;
 }
 

@@ -143,6 +143,10 @@ export class Peer extends EventEmitter {
     if (isOpen(to) && !isOpen(from)) {
       this.reconnectDelay = this.options.reconnectMs ?? TC_DEFAULT_MS;
       this.watchdog.connectionUp();
+      const caps = this.capabilities;
+      if (caps?.originStateId !== undefined) {
+        this.host.onOriginStateId?.(this, caps.originHost, caps.originStateId, to === 'R-Open' ? 'CER' : 'CEA');
+      }
       this.emit('open');
     }
     if (isOpen(from) && !isOpen(to) && to !== 'Closing') this.watchdog.connectionDown();
@@ -254,8 +258,15 @@ export class Peer extends EventEmitter {
       case 'I-Snd-Message':
       case 'R-Snd-Message':
         return; // requests go out through request()
-      case 'Process-DWR':
-        return; // the watchdog was told about the traffic when it arrived
+      case 'Process-DWR': {
+        // The watchdog was told about the traffic when it arrived; the host hears of the Origin-State-Id.
+        const osi = a.msg?.avps.find((x) => x.code === Code.ORIGIN_STATE_ID && x.vendorId === 0);
+        const host = a.msg?.avps.find((x) => x.code === Code.ORIGIN_HOST && x.vendorId === 0);
+        if (osi && typeof osi.value === 'number' && typeof host?.value === 'string') {
+          this.host.onOriginStateId?.(this, host.value, osi.value, 'DWR');
+        }
+        return;
+      }
       case 'I-Snd-DWA':
       case 'R-Snd-DWA':
         if (a.conn && a.msg) a.conn.sendMessage(buildDwa(a.msg, this.host.identity));

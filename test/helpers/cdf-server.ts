@@ -26,6 +26,8 @@ export interface CdfOptions {
   sequenceBlock?: number;
   /** The SQLite file; default a new temp directory's cdf.db (removed by close({ keepFiles: false })). */
   path?: string;
+  /** The CTF's identity beyond CTF_IDENTITY (e.g. its Origin-State-Id, which its CER carries). */
+  ctf?: { originHost?: string; originStateId?: number };
 }
 
 export class TestCdf {
@@ -37,6 +39,8 @@ export class TestCdf {
     readonly client: DiameterNode,
     readonly peer: Peer,
     private readonly ownDir: string | undefined,
+    /** The CDF's TCP port on 127.0.0.1. */
+    readonly port: number,
   ) {}
 
   static async start(opts: CdfOptions = {}): Promise<TestCdf> {
@@ -57,10 +61,10 @@ export class TestCdf {
     server.register(rf.application());
     const addr = await server.listen({ host: '127.0.0.1', port: 0 });
     // The CTF advertises Acct-Application-Id 3 in its CER (accounting-rf.md §2); it serves no requests.
-    const client = new DiameterNode({ dictionary: dict, identity: CTF_IDENTITY, shutdownTimeoutMs: 1000 });
+    const client = new DiameterNode({ dictionary: dict, identity: { ...CTF_IDENTITY, ...opts.ctf }, shutdownTimeoutMs: 1000 });
     client.register({ id: 3, name: 'rf-client', kind: 'acct', commands: new Map() });
     const peer = await client.connect({ host: '127.0.0.1', port: addr.port }, { timeoutMs: 5000 });
-    return new TestCdf(path, store, rf, server, client, peer, ownDir);
+    return new TestCdf(path, store, rf, server, client, peer, ownDir, addr.port);
   }
 
   /** Sends an ACR (a spec for acr-builder, or a ready message) and resolves with the ACA. */

@@ -116,6 +116,8 @@ export interface CerFields {
   auth?: number[];
   hbh?: number;
   e2e?: number;
+  /** Origin-State-Id (default 1700000000). */
+  originStateId?: number;
 }
 
 /** A CER as a CTF sends it (vector 01's layout). */
@@ -126,7 +128,7 @@ export function cer(f: CerFields = {}): Buffer {
     avp(AVP.HOST_IP_ADDRESS, ipv4('192.0.2.10')),
     avp(AVP.VENDOR_ID, 0),
     avp(AVP.PRODUCT_NAME, 'raw-peer', { flags: 0 }),
-    avp(AVP.ORIGIN_STATE_ID, 1700000000),
+    avp(AVP.ORIGIN_STATE_ID, f.originStateId ?? 1700000000),
     avp(AVP.SUPPORTED_VENDOR_ID, 10415),
   ];
   for (const a of f.auth ?? []) avps.push(avp(AVP.AUTH_APPLICATION_ID, a));
@@ -170,10 +172,11 @@ export function acr(f: AcrFields): Buffer {
   );
 }
 
-export function dwr(hbh: number, e2e: number, originHost = 'ctf.example.com'): Buffer {
+export function dwr(hbh: number, e2e: number, originHost = 'ctf.example.com', extra: Buffer[] = []): Buffer {
   return message({ flags: R, command: CMD.DWR, hbh, e2e }, [
     avp(AVP.ORIGIN_HOST, originHost),
     avp(AVP.ORIGIN_REALM, 'example.com'),
+    ...extra,
   ]);
 }
 
