@@ -95,6 +95,7 @@ export async function withConfigFile(
     realm: c.identity.realms,
     allowPeer: c.peers?.allow,
     multipleConnections: c.peers?.multipleConnections,
+    allowUnknownMandatory: c.allowUnknownMandatory,
     store: c.store,
     interimInterval: str(c.cdf?.interimInterval),
     cdf: c.cdf?.enabled,

@@ -79,6 +79,7 @@ program
   .option('--realm <realm>', 'a realm we serve (repeatable); others get 3003', collect, [])
   .option('--allow-peer <fqdn>', 'a peer allowed to connect (repeatable); others get 3010', collect, [])
   .option('--multiple-connections', 'accept several connections with the same Origin-Host')
+  .option('--allow-unknown-mandatory', 'accept unknown AVPs with the M bit (vendor AVPs of real CTFs) instead of answering 5001')
   .option('--store <path|url>', 'CDR store: SQLite file or postgres:// URL', './data/diamkit.db')
   .option('--interim-interval <seconds>', 'Acct-Interim-Interval the CDF imposes in ACA')
   .option('--no-cdf', 'run as a bare terminator, without the Rf application')

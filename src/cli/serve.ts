@@ -34,6 +34,8 @@ export interface ServeOptions {
   realm?: string[];
   allowPeer?: string[];
   multipleConnections?: boolean;
+  /** Accept unknown AVPs with the M bit instead of answering 5001 (NodeOptions.allowUnknownMandatory). */
+  allowUnknownMandatory?: boolean;
   /** CDR store: a SQLite file path (default ./data/diamkit.db) or a postgres:// URL. */
   store?: string;
   /** Acct-Interim-Interval the CDF imposes, seconds. */
@@ -85,6 +87,7 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     realms: opts.realm,
     allowPeers: opts.allowPeer,
     multipleConnections: opts.multipleConnections,
+    allowUnknownMandatory: opts.allowUnknownMandatory,
   };
   const node = new DiameterNode(nodeOpts);
   subscribeLogs(log, dict, !!opts.trace);

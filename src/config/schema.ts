@@ -393,6 +393,11 @@ export const configSchema = z
       '5012 or 3001',
       'Result-Code for unimplemented commands: 5012 (default) or RFC 6733’s 3001',
     ).optional(),
+    allowUnknownMandatory: field(
+      z.boolean(),
+      'true or false',
+      'accept unknown AVPs with the M bit instead of answering 5001 (default false)',
+    ).optional(),
     dictionaries: field(
       z.array(z.string().min(1)),
       'a list of file paths',

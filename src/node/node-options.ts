@@ -37,6 +37,13 @@ export interface NodeOptions {
   multipleConnections?: boolean;
   /** Validate requests against the command grammar (5005/5008/5009/5001). Default true. */
   validate?: boolean;
+  /**
+   * Accept AVPs the dictionary does not know even when they carry the M bit, instead of answering 5001
+   * DIAMETER_AVP_UNSUPPORTED: the CDF's lenient mode (accounting-rf.md §5.1), because real CTFs send their
+   * vendors' AVPs with M set. The application gets them undecoded (and a CDF keeps them, as hex, in the
+   * CDR's raw AVPs). Default false (RFC 6733 §4.1).
+   */
+  allowUnknownMandatory?: boolean;
   /** Tc for configured peers. */
   reconnectMs?: number;
   /** How long stop() waits for DPA and in-flight answers. */

@@ -12,7 +12,7 @@ import { findAvp } from '../dictionary/accessors.js';
 import { FLAG_E, FLAG_T, type Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { Code } from '../dictionary/codes.js';
-import { validateMessage } from '../dictionary/validate.js';
+import { validateMessage, type ValidateOptions } from '../dictionary/validate.js';
 import type { Connection } from '../peer/connection.js';
 import { channels } from '../peer/diagnostics.js';
 import type { Peer } from '../peer/peer.js';
@@ -33,6 +33,8 @@ export class RequestPipeline extends EventEmitter {
   private inflight = 0;
   private idle: (() => void) | undefined;
   private readonly realms?: Set<string>;
+  /** What validateMessage is told (NodeOptions.allowUnknownMandatory). */
+  private readonly validateOptions: ValidateOptions;
   readonly stats = { answered: 0, errors: 0, duplicates: 0, unsupported: 0, malformed: 0 };
   /** Behaviour rules: list(), add(rule) → id, remove(id), per-rule hit counters. */
   readonly rules: RuleEngine;
@@ -46,6 +48,7 @@ export class RequestPipeline extends EventEmitter {
       maxEntries: options.duplicateMaxEntries,
     });
     if (options.realms?.length) this.realms = new Set(options.realms.map((r) => r.toLowerCase()));
+    this.validateOptions = { allowUnknownMandatory: options.allowUnknownMandatory === true };
     this.rules = new RuleEngine({
       dictionary: options.dictionary,
       rules: options.rules,
@@ -221,7 +224,7 @@ export class RequestPipeline extends EventEmitter {
       );
     }
     if (this.options.validate !== false) {
-      const err = validateMessage(req, this.dictionary);
+      const err = validateMessage(req, this.dictionary, this.validateOptions);
       if (err) {
         this.stats.errors++;
         return app.errorAnswer?.(req, err, this.identity) ?? answerForError(req, this.identity, err);

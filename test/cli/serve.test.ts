@@ -14,10 +14,12 @@ import { fileURLToPath } from 'node:url';
 import {
   AVP,
   CMD,
+  M,
   R,
   RawPeer,
   acr,
   answerTo,
+  avp,
   cer,
   dwr,
   resultCode,
@@ -120,6 +122,24 @@ describe('diamkit serve', () => {
     c.send(answerTo(d));
     await c.expectClose(5000);
     assert.deepEqual(await s.exit, { code: 0, signal: null });
+  });
+
+  test('--allow-unknown-mandatory: an ACR with an unknown vendor AVP carrying the M bit is stored, not refused with 5001', async () => {
+    const vendorAvp = avp(0x00fedcba, 'mystery', { vendorId: 99999, flags: M });
+    for (const [flags, want] of [[[], 5001], [['--allow-unknown-mandatory'], 2001]] as const) {
+      const s = await startServe([...flags, '--no-admin']);
+      const c = await RawPeer.connect(s.port);
+      try {
+        c.answerWatchdogs = true;
+        assert.equal(resultCode(await c.exchange(cer())), 2001);
+        const ans = await c.exchange(acr({ hbh: 1, e2e: 1, sessionId: 'ctf;lenient;1', recordType: 1, extra: [vendorAvp] }));
+        assert.equal(resultCode(ans), want, `with flags [${flags.join(' ')}]`);
+      } finally {
+        c.destroy();
+        s.child.kill('SIGTERM');
+        await s.exit;
+      }
+    }
   });
 
   test('SIGTERM during traffic: every request is answered, then a DPR; after the DPA the process exits 0', async () => {

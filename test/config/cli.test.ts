@@ -146,6 +146,7 @@ describe('diamkit serve --config', () => {
       '  level: warn',
       'admin:',
       '  port: 0', // any free port: test processes run side by side
+      'allowUnknownMandatory: true',
       'rules:',
       '  - id: unknown-subscriber',
       '    match:',
@@ -176,6 +177,9 @@ describe('diamkit serve --config', () => {
       const start = await c.exchange(acr({ hbh: 3, e2e: 3, sessionId: 'ctf;cfg;3', recordType: 2 }));
       assert.equal(resultCode(start), 2001);
       assert.equal(u32Of(start, 85), 77, 'Acct-Interim-Interval from cdf.interimInterval');
+      const vendorAvp = avp(0x00fedcba, 'mystery', { vendorId: 99999, flags: M });
+      const lenient = await c.exchange(acr({ hbh: 4, e2e: 4, sessionId: 'ctf;cfg;4', recordType: 1, extra: [vendorAvp] }));
+      assert.equal(resultCode(lenient), 2001, 'allowUnknownMandatory: an unknown M-bit AVP is accepted, not 5001');
       assert.equal(
         existsSync(join(tmp, 'cdr/config-test.db')),
         true,

@@ -208,6 +208,22 @@ describe('application requests (base-protocol.md §9.5)', () => {
     assert.equal(resultCode(ok), 2001);
     c.destroy();
   });
+
+  test('allowUnknownMandatory (the CDF lenient mode): an unknown M-bit AVP reaches the application as it came', async () => {
+    const { node, calls } = testNode({ allowUnknownMandatory: true });
+    const c = await openClient(node);
+    const unknown = avp(0x00fedcba, 'mystery', { flags: 0xc0, vendorId: 99999 });
+    const ans = await c.exchange(acr({ hbh: 8, e2e: 8, extra: [unknown] }));
+    assert.equal(resultCode(ans), 2001);
+    assert.equal(calls.length, 1);
+    const got = calls[0]!.avps.find((a) => a.code === 0x00fedcba);
+    assert.equal(got?.vendorId, 99999);
+    assert.equal(Buffer.from(got!.data!).toString(), 'mystery');
+    // Everything else is still checked: a missing Accounting-Record-Number is 5005.
+    const missing = await c.exchange(acr({ hbh: 10, e2e: 10, omit: [AVP.ACCOUNTING_RECORD_NUMBER], extra: [unknown] }));
+    assert.equal(resultCode(missing), 5005);
+    c.destroy();
+  });
 });
 
 describe('malformed requests', () => {
