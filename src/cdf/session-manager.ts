@@ -70,6 +70,11 @@ export class SessionManager {
   private readonly closed: ClosedKeys;
   /** The open sessions by supervision deadline (expiresAt): every change of `sessions` goes through track/untrack. */
   private readonly deadlines = new DeadlineIndex<AccountingSession>();
+  /**
+   * The keys of the open sessions that have an Accounting-Sub-Session-Id, by Session-Id: a STOP without one
+   * closes them all (accounting-rf.md §5.1). Empty unless a CTF uses sub-sessions.
+   */
+  private readonly subSessions = new Map<string, Set<string>>();
   /** The highest Origin-State-Id each CTF told (by Origin-Host as sent), for restart detection (§5.5). */
   private readonly originStates = new Map<string, number>();
 
@@ -97,6 +102,11 @@ export class SessionManager {
     if (prev && prev !== s && prev.expiresAt) this.deadlines.delete(prev, prev.expiresAt.getTime());
     this.sessions.set(key, s);
     if (s.expiresAt) this.deadlines.add(s, s.expiresAt.getTime());
+    if (s.subSessionId !== undefined) {
+      let keys = this.subSessions.get(s.sessionId);
+      if (!keys) this.subSessions.set(s.sessionId, (keys = new Set()));
+      keys.add(key);
+    }
   }
 
   /** Forgets the open session of `key` and its deadline. */
@@ -104,7 +114,15 @@ export class SessionManager {
     const prev = this.sessions.get(key);
     if (!prev) return;
     if (prev.expiresAt) this.deadlines.delete(prev, prev.expiresAt.getTime());
+    this.drop(key, prev);
+  }
+
+  /** Forgets the open session `s` of `key` (its deadline is the caller's). */
+  private drop(key: string, s: AccountingSession): void {
     this.sessions.delete(key);
+    if (s.subSessionId === undefined) return;
+    const keys = this.subSessions.get(s.sessionId);
+    if (keys?.delete(key) && keys.size === 0) this.subSessions.delete(s.sessionId);
   }
 
   /**
@@ -272,6 +290,7 @@ export class SessionManager {
         this.rememberClosed(key, d.recordNumbers, at);
         out.batch.cdrs = [cdr];
         out.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }];
+        if (acr.subSessionId === undefined && this.subSessions.size > 0) this.stopSubSessions(req, acr, t, at, out);
         return out;
       }
       d.last = rawBinary(req);
@@ -300,6 +319,13 @@ export class SessionManager {
       out.batch.sessionUpserts = [fresh];
       return out;
     }
+    if (acr.subSessionId === undefined && this.subSessions.has(acr.sessionId)) {
+      // §5.1: a STOP without Accounting-Sub-Session-Id ends the sub-sessions of its Session-Id; a copy of it
+      // is then a duplicate of this key.
+      this.stopSubSessions(req, acr, t, at, out);
+      this.rememberClosed(key, { max: acr.recordNumber, missing: NO_MISSING }, at);
+      return out;
+    }
     // STOP without START: a CDR built only from the STOP, aCRStartLost.
     this.count('aCRStartLost');
     out.anomalies.push('aCRStartLost');
@@ -309,6 +335,30 @@ export class SessionManager {
     this.rememberClosed(key, kept.recordNumbers, at);
     out.batch.cdrs = [cdr];
     return out;
+  }
+
+  /**
+   * accounting-rf.md §5.1: a STOP without Accounting-Sub-Session-Id closes every open sub-session of its
+   * Session-Id, each with a CDR closed by that STOP (normal release, the STOP as its last ACR). The STOP's
+   * service data containers are not added to them: which sub-session they belong to is unknown, and adding
+   * them to each would count their volumes several times.
+   */
+  private stopSubSessions(req: Message, acr: AcrFields, t: Date, at: Date, out: Outcome): void {
+    const keys = this.subSessions.get(acr.sessionId);
+    if (!keys) return;
+    const stop = acrJson(req, acr.serviceInformation);
+    const cdrs = (out.batch.cdrs ??= []);
+    const deletes = (out.batch.sessionDeletes ??= []);
+    for (const key of [...keys]) {
+      const s = this.sessions.get(key)!;
+      const d = s.data as unknown as KeptData;
+      const anomalies = d.recordNumbers.missing.length ? [...s.anomalies, 'aCRInterimLost'] : [...s.anomalies];
+      if (d.recordNumbers.missing.length) this.count('aCRInterimLost');
+      cdrs.push(this.close(expand(this.dict, d, undefined, stop), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true }));
+      deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
+      this.untrack(key);
+      this.rememberClosed(key, d.recordNumbers, at);
+    }
   }
 
   private note(out: Outcome, s: AccountingSession, anomaly: string): void {
@@ -447,7 +497,7 @@ export class SessionManager {
         continue;
       }
       const key = keyOf(s.sessionId, s.subSessionId);
-      this.sessions.delete(key); // its deadline is gone already (take)
+      this.drop(key, s); // its deadline is gone already (take)
       cdrs.push(this.lostCdr(s, []));
       this.rememberClosed(key, (s.data as unknown as KeptData).recordNumbers, at);
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
