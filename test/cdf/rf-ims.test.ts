@@ -267,6 +267,32 @@ describe('ACA without an imposed interval, and EVENT records', () => {
     assert.deepEqual(c?.servedParty, []);
   });
 
+  test('each IMS node functionality gets its TS 32.298 record type (accounting-rf.md §6.1)', async () => {
+    // Node-Functionality (862) → RecordType: the values of accounting-rf.md §6.1's list.
+    const expected: [string, number][] = [
+      ['P-CSCF', 64],
+      ['I-CSCF', 65],
+      ['MRFC', 66],
+      ['MGCF', 67],
+      ['BGCF', 68],
+      ['AS', 69],
+      ['E-CSCF', 70],
+      ['IBCF', 82],
+    ];
+    for (const [nf, rt] of expected) {
+      const sessionId = `ctf.example.com;1700000000;nf-${nf}`;
+      const si = imsServiceInformation({ nodeFunctionality: nf });
+      const base = { sessionId, serviceContextId: IMS, serviceInformation: si };
+      assert.equal(resultCodeOf(await cdf.sendJson({ ...base, recordType: 'START_RECORD', recordNumber: 0, eventTimestamp: '2024-01-01T00:00:00Z' })), 2001);
+      assert.equal(resultCodeOf(await cdf.sendJson({ ...base, recordType: 'STOP_RECORD', recordNumber: 1, eventTimestamp: '2024-01-01T00:00:30Z' })), 2001);
+      const [c] = await cdf.cdrs(sessionId);
+      assert.equal(c?.kind, 'ims', nf);
+      assert.equal(c?.recordType, rt, `${nf} → recordType ${rt}`);
+      assert.equal(c?.fields.recordType, rt);
+      assert.equal(c?.duration, 30);
+    }
+  });
+
   test('the JSON form of an ACR round-trips through the builder', () => {
     // Guards the helper itself: vector 05 rebuilt from parts equals the fixture.
     const j = acrJson({
