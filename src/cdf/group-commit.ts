@@ -22,7 +22,7 @@ export interface GroupCommitOptions {
   /** Commit as soon as this many rows (upserts + deletes + CDRs) wait, without waiting for the delay. Default 1000. */
   maxItems?: number;
   /**
-   * Refuse new parts (STORE_OVERLOADED → 4002) while this many rows wait behind a slow commit, rather
+   * Refuse new parts (STORE_OVERLOADED → 3004) while this many rows wait behind a slow commit, rather
    * than queue without bound. Default 100000.
    */
   maxPendingItems?: number;

@@ -4,15 +4,16 @@
  * the session update or CDR it acknowledges is committed, so a crash loses nothing that was acknowledged;
  * a failed commit is answered 4002 DIAMETER_OUT_OF_SPACE (accounting-rf.md §5.6).
  */
-import { DiameterError } from '../codec/errors.js';
+import { DiameterError, ResultCode } from '../codec/errors.js';
 import type { Message } from '../codec/types.js';
 import { Code } from '../dictionary/codes.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import type { Application } from '../node/handlers.js';
+import { buildErrorAnswer } from '../node/answers.js';
 import type { IdentityAvps } from '../node/identity.js';
 import { acaForError, buildAca, invalidRecordType } from './aca.js';
 import { readAcr, type AcrFields } from './acr.js';
-import { GroupCommitter } from './group-commit.js';
+import { GroupCommitter, type GroupCommitOptions } from './group-commit.js';
 import { DEFAULT_CDF_SETTINGS, SessionManager, type CdfSettings } from './session-manager.js';
 import type { AccountingSession, CdrStore, StoreBatch } from './store.js';
 
@@ -26,6 +27,8 @@ export interface RfOptions {
   supervisionTickMs?: number;
   /** localRecordSequenceNumbers reserved per CdrStore.allocateSequence call (default 1,000,000). */
   sequenceBlock?: number;
+  /** The group committer's limits (group-commit.ts; defaults there). */
+  commit?: GroupCommitOptions;
 }
 
 export class RfApplication {
@@ -39,7 +42,7 @@ export class RfApplication {
 
   constructor(private readonly opts: RfOptions) {
     this.sessions = new SessionManager(opts.dictionary, { ...DEFAULT_CDF_SETTINGS, ...opts.settings });
-    this.committer = new GroupCommitter(opts.store);
+    this.committer = new GroupCommitter(opts.store, opts.commit);
     this.sequenceBlock = Math.max(1, opts.sequenceBlock ?? 1_000_000);
   }
 
@@ -137,7 +140,12 @@ export class RfApplication {
     const out = this.sessions.apply(req, acr);
     this.refillSequence();
     const answer = () => buildAca(req, id, acr, 2001, { interimInterval: out.interimInterval });
-    const failed = (e: unknown) => buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
+    // accounting-rf.md §5.6: a store that cannot commit now → ACA 4002 (keep the record, send it again); a CDF
+    // with more records waiting than it takes → 3004 DIAMETER_TOO_BUSY, E bit (send it to another CDF).
+    const failed = (e: unknown) =>
+      e instanceof DiameterError && e.resultCode === ResultCode.TOO_BUSY
+        ? buildErrorAnswer(req, id, ResultCode.TOO_BUSY, `CDF overloaded: ${e.message}`)
+        : buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
     // Session-Id alone when there is no sub-session (no string built per ACR); NUL cannot occur in either.
     const key = acr.subSessionId === undefined ? acr.sessionId : `${acr.sessionId}\u0000${acr.subSessionId}`;
     if (!out.batch.cdrs && !out.batch.sessionUpserts && !out.batch.sessionDeletes) {

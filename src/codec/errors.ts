@@ -71,9 +71,10 @@ export const ErrorCode = {
   REQUEST_TIMEOUT: { resultCode: 3002, text: 'no answer within the request timeout' },
   CONNECTION_CLOSED: { resultCode: 3002, text: 'connection closed before the answer' },
   PEER_NOT_OPEN: { resultCode: 3002, text: 'peer connection is not open' },
-  // CDR store (accounting-rf.md §1.5, §5.6: a record that cannot be stored now is answered with 4002)
+  // CDR store (accounting-rf.md §1.5, §5.6: a record that cannot be stored now is answered with 4002; a
+  // CDF too busy to take it, 3004 with the E bit, so that the CTF turns to another CDF)
   STORE_WRITE_FAILED: { resultCode: 4002, text: 'records could not be stored' },
-  STORE_OVERLOADED: { resultCode: 4002, text: 'too many records waiting to be stored' },
+  STORE_OVERLOADED: { resultCode: 3004, text: 'too many records waiting to be stored' },
   STORE_CLOSED: { resultCode: 4002, text: 'the store is closed' },
   STORE_BAD_RECORD: { resultCode: 5012, text: 'record cannot be stored as given' },
   STORE_OPEN_FAILED: { resultCode: 5012, text: 'the store cannot be opened' },

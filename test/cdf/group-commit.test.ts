@@ -156,7 +156,7 @@ describe('GroupCommitter', () => {
     await assert.rejects(gc.submit({ cdrs: [cdr('w4')] }), (e: unknown) => {
       assert.ok(e instanceof DiameterError);
       assert.equal(e.code, 'STORE_OVERLOADED');
-      assert.equal(e.resultCode, 4002);
+      assert.equal(e.resultCode, 3004, 'DIAMETER_TOO_BUSY (accounting-rf.md §5.6)');
       return true;
     });
     await Promise.all([inFlight, ...waiting]);

@@ -3,7 +3,8 @@
  * the ACA of vector 10 (5005, E clear, Failed-AVP with a zero-filled example); Accounting-Record-Type 7
  * gets the E-bit answer of vector 12 byte for byte (5012, Failed-AVP holding the AVP as received), also
  * with grammar validation off; Acct-Application-Id other than 3 gets 5004 in an ACA; a store that cannot
- * commit gets 4002 DIAMETER_OUT_OF_SPACE. None of them writes a CDR or a session.
+ * commit gets 4002 DIAMETER_OUT_OF_SPACE; one with too many records waiting gets 3004 DIAMETER_TOO_BUSY. None
+ * of them writes a CDR or a session.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -200,6 +201,48 @@ test('after a failed commit (4002) the CTF retry is applied, not taken for a dup
       [1, 2],
     );
   } finally {
+    await cdf.close();
+  }
+});
+
+test('a CDF with more records waiting than it takes → 3004 DIAMETER_TOO_BUSY, E bit; the refused record is not kept', async () => {
+  // accounting-rf.md §5.6: "overloaded, CTF should use another CDF". One row may wait behind the commit in
+  // flight; the commit is held until the test lets it go.
+  const cdf = await TestCdf.start({ commit: { maxPendingItems: 1 } });
+  const store = cdf.store;
+  const commit = store.commit.bind(store);
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  store.commit = async (batch) => {
+    await gate;
+    return commit(batch);
+  };
+  const start = (n: number) =>
+    acr({ sessionId: `ctf.example.com;1;busy${n}`, recordType: 'START_RECORD', recordNumber: 0 });
+  const pause = () => new Promise((r) => setTimeout(r, 30));
+  try {
+    const first = cdf.sendJson(start(1)); // its commit is in flight, held at the gate
+    await pause();
+    const second = cdf.sendJson(start(2)); // waits behind it: the one row allowed
+    await pause();
+    const third = await cdf.sendJson(start(3));
+    assert.equal(resultCodeOf(third), 3004);
+    assert.equal(third.flags, 'PE', 'a protocol error: the answer-message form with the E bit');
+    assert.deepEqual(third.avps[0], { 'Session-Id': 'ctf.example.com;1;busy3' });
+    assert.match(String(third.avps.find((a) => 'Error-Message' in a)?.['Error-Message']), /overloaded/);
+    release();
+    assert.equal(resultCodeOf(await first), 2001);
+    assert.equal(resultCodeOf(await second), 2001);
+    assert.equal((await store.getSession({ sessionId: 'ctf.example.com;1;busy2' }))?.state, 'open');
+    assert.equal(await store.getSession({ sessionId: 'ctf.example.com;1;busy3' }), undefined);
+    assert.equal(cdf.rf.sessions.sessions.has('ctf.example.com;1;busy3'), false, 'memory forgot it too');
+    // Sent again (to this CDF, now idle): a new record, not a duplicate.
+    const dups = cdf.rf.sessions.counters.duplicates;
+    assert.equal(resultCodeOf(await cdf.sendJson(start(3))), 2001);
+    assert.equal(cdf.rf.sessions.counters.duplicates, dups);
+    assert.equal((await store.getSession({ sessionId: 'ctf.example.com;1;busy3' }))?.state, 'open');
+  } finally {
+    release();
     await cdf.close();
   }
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Message } from '../../src/codec/types.js';
 import type { CdfSettings } from '../../src/cdf/session-manager.js';
-import { RfApplication } from '../../src/cdf/rf-application.js';
+import { RfApplication, type RfOptions } from '../../src/cdf/rf-application.js';
 import { SqliteStore } from '../../src/cdf/sqlite-store.js';
 import type { Cdr } from '../../src/cdf/store.js';
 import { messageToJson, type MessageJson } from '../../src/dictionary/message-format.js';
@@ -26,6 +26,8 @@ export interface CdfOptions {
   sequenceBlock?: number;
   /** The SQLite file; default a new temp directory's cdf.db (removed by close({ keepFiles: false })). */
   path?: string;
+  /** The group committer's limits (RfOptions.commit). */
+  commit?: RfOptions['commit'];
   /** The CTF's identity beyond CTF_IDENTITY (e.g. its Origin-State-Id, which its CER carries). */
   ctf?: { originHost?: string; originStateId?: number };
 }
@@ -55,6 +57,7 @@ export class TestCdf {
       settings: opts.settings,
       supervisionTickMs: opts.supervisionTickMs,
       sequenceBlock: opts.sequenceBlock,
+      commit: opts.commit,
     });
     await rf.start();
     const server = new DiameterNode({ dictionary: dict, identity: CDF_IDENTITY, shutdownTimeoutMs: 1000 });
