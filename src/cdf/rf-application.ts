@@ -139,28 +139,27 @@ export class RfApplication {
     if (acr.originStateId !== undefined) this.noteOriginState(acr.originHost, acr.originStateId);
     const out = this.sessions.apply(req, acr);
     this.refillSequence();
-    const answer = () => buildAca(req, id, acr, 2001, { interimInterval: out.interimInterval });
-    // accounting-rf.md §5.6: a store that cannot commit now → ACA 4002 (keep the record, send it again); a CDF
-    // with more records waiting than it takes → 3004 DIAMETER_TOO_BUSY, E bit (send it to another CDF).
-    const failed = (e: unknown) =>
-      e instanceof DiameterError && e.resultCode === ResultCode.TOO_BUSY
-        ? buildErrorAnswer(req, id, ResultCode.TOO_BUSY, `CDF overloaded: ${e.message}`)
-        : buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
+    const interim = out.interimInterval;
     // Session-Id alone when there is no sub-session (no string built per ACR); NUL cannot occur in either.
     const key = acr.subSessionId === undefined ? acr.sessionId : `${acr.sessionId}\u0000${acr.subSessionId}`;
     if (!out.batch.cdrs && !out.batch.sessionUpserts && !out.batch.sessionDeletes) {
       // A duplicate changes nothing, but its 2001 promises the original is stored: if the original's commit
       // is still in flight, answer when it settles, with its outcome (RFC 6733 §9.6: the same answer).
       const pending = this.inFlight.get(key);
-      return pending ? pending.then(answer, failed) : answer();
+      if (!pending) return stored(req, id, acr, interim);
+      return pending.then(
+        () => stored(req, id, acr, interim),
+        (e: unknown) => notStored(req, id, acr, e),
+      );
     }
     const committed = this.committer.submit(out.batch);
     this.inFlight.set(key, committed);
-    // One reaction per ACR: forget the key, then answer.
+    // One reaction per ACR: forget the key, then answer. (Two closures per ACR, no more: each named one
+    // would also cost tsx's keepNames helper a defineProperty.)
     return committed.then(
       () => {
         if (this.inFlight.get(key) === committed) this.inFlight.delete(key);
-        return answer();
+        return stored(req, id, acr, interim);
       },
       async (e: unknown) => {
         if (this.inFlight.get(key) === committed) this.inFlight.delete(key);
@@ -169,21 +168,37 @@ export class RfApplication {
         // before answering 4002, so the CTF's retry is applied again instead of being taken for a duplicate.
         // (The key is gone now unless a later ACR replaced it.)
         if (!this.inFlight.has(key)) await this.rollback(acr);
-        return failed(e);
+        return notStored(req, id, acr, e);
       },
     );
   }
 
   private async rollback(acr: AcrFields): Promise<void> {
-    let stored: AccountingSession | undefined;
+    let inStore: AccountingSession | undefined;
     try {
-      stored = await this.opts.store.getSession({ sessionId: acr.sessionId, subSessionId: acr.subSessionId });
+      inStore = await this.opts.store.getSession({ sessionId: acr.sessionId, subSessionId: acr.subSessionId });
     } catch {
       this.sessions.forgetClosed(acr.sessionId, acr.subSessionId);
       return;
     }
-    this.sessions.rollback(acr.sessionId, acr.subSessionId, stored);
+    this.sessions.rollback(acr.sessionId, acr.subSessionId, inStore);
   }
+}
+
+/** The ACA 2001 of an ACR whose update is committed (Acct-Interim-Interval when the CDF imposes one). */
+function stored(req: Message, id: IdentityAvps, acr: AcrFields, interimInterval: number | undefined): Message {
+  return buildAca(req, id, acr, 2001, { interimInterval });
+}
+
+/**
+ * accounting-rf.md §5.6: a store that cannot commit now → ACA 4002 (keep the record, send it again); a CDF
+ * with more records waiting than it takes → 3004 DIAMETER_TOO_BUSY, E bit (send it to another CDF).
+ */
+function notStored(req: Message, id: IdentityAvps, acr: AcrFields, e: unknown): Message {
+  if (e instanceof DiameterError && e.resultCode === ResultCode.TOO_BUSY) {
+    return buildErrorAnswer(req, id, ResultCode.TOO_BUSY, `CDF overloaded: ${e.message}`);
+  }
+  return buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
 }
 
 /** The Accounting-Record-Number in an ACR's JSON form (a list of {Name: value}). */
