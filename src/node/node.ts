@@ -180,7 +180,14 @@ export class DiameterNode extends RequestPipeline implements PeerHost {
    * for peers hears of it (Application.onOriginStateId), and so does an 'origin-state-id' listener.
    */
   onOriginStateId(peer: Peer, originHost: string, originStateId: number, from: 'CER' | 'CEA' | 'DWR'): void {
-    for (const app of this.registry.applications) app.onOriginStateId?.(originHost, originStateId, from);
+    for (const app of this.registry.applications) {
+      // Called from the peer's state machine: an application's failure must not stop the peer.
+      try {
+        app.onOriginStateId?.(originHost, originStateId, from);
+      } catch (e) {
+        if (this.listenerCount('error') > 0) this.emit('error', e);
+      }
+    }
     this.emit('origin-state-id', peer, originHost, originStateId, from);
   }
 
