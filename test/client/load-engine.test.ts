@@ -437,4 +437,24 @@ describe('base protocol and threads', () => {
     for (const a of srv.acrs)
       assert.ok(a.sessionId.startsWith(`${strOf(srv.cers[a.conn]!, 264)!};`), a.sessionId);
   });
+
+  test('every connection of a run gives one Origin-State-Id: the run’s start, as in its Session-Ids', async () => {
+    // A CDF takes a higher Origin-State-Id from an Origin-Host for a restart and closes its sessions
+    // (accounting-rf.md §5.5): connections sharing a host must not differ because they connected a second apart.
+    const srv = await ScriptedServer.start(() => ok);
+    // The clock moves a second on after the run reads its start, so connections made "later" would differ.
+    const realNow = Date.now;
+    let first = true;
+    Date.now = () => (first ? ((first = false), realNow()) : realNow() + 1000);
+    try {
+      await runLoad(options(srv.port, { concurrency: 4, count: 8, connections: 4, sameOriginHost: true }));
+    } finally {
+      Date.now = realNow;
+    }
+    const ids = srv.cers.map((c) => u32Of(c, 278));
+    assert.equal(ids.length, 4);
+    assert.equal(new Set(ids).size, 1, `one value for all: ${ids.join(', ')}`);
+    const high = Number(srv.acrs[0]!.sessionId.split(';')[1]);
+    assert.equal(ids[0], high, 'the Session-Ids’ high part (RFC 6733 §8.8)');
+  });
 });

@@ -56,6 +56,13 @@ export interface LoadConnectionOptions {
   watchdogMs?: number;
   /** Stop sending while the socket holds more than this many unsent octets. */
   highWaterMark?: number;
+  /**
+   * Origin-State-Id of the CER and DWRs (RFC 6733 §8.16; default: now, in seconds). Every connection of a
+   * run gives the same one: a server that sees it rise for an Origin-Host takes the host for restarted
+   * and closes its open sessions (accounting-rf.md §5.5), which connections of one run sharing an
+   * Origin-Host (--same-origin-host) must not trigger by connecting a second apart.
+   */
+  originStateId?: number;
 }
 
 const SLAB_SIZE = 1 << 20;
@@ -138,7 +145,7 @@ export class LoadConnection<S> {
       originHost: options.originHost,
       originRealm: options.originRealm,
       productName: 'diamkit load',
-      originStateId: Math.floor(Date.now() / 1000) >>> 0,
+      originStateId: (options.originStateId ?? Math.floor(Date.now() / 1000)) >>> 0,
     });
     // RFC 6733 §3: End-to-End ids start with the low 12 bits of the time in the high 12 bits.
     this.endToEnd = ((((Date.now() / 1000) & 0xfff) << 20) | Math.floor(Math.random() * 0x100000)) >>> 0;

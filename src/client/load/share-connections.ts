@@ -33,6 +33,8 @@ export async function openShareConnections(
           originRealm: o.originRealm,
           timeoutMs: o.timeoutMs,
           maxInFlight: o.maxInFlightPerConnection,
+          // The run's start, as in its Session-Ids: one Origin-State-Id for the whole run.
+          originStateId: share.sessionHigh,
         },
         ownerFor(ci),
       );
