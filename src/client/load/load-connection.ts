@@ -21,6 +21,7 @@ import { decodeMessage, encodeMessage } from '../../codec/message.js';
 import { FLAG_R, type Message } from '../../codec/types.js';
 import { App, Cmd, Code, DisconnectCause, VENDOR_3GPP } from '../../dictionary/codes.js';
 import { buildAnswer, buildErrorAnswer } from '../../node/answers.js';
+import { EndToEndGenerator } from '../../node/end-to-end.js';
 import { i32Avp, IdentityAvps, DEFAULT_IDENTITY } from '../../node/identity.js';
 import {
   capabilityAvps,
@@ -87,7 +88,7 @@ export class LoadConnection<S> {
   /** Outstanding base-protocol requests (CER, DWR, DPR) by Hop-by-Hop id. */
   private readonly control = new Map<number, ControlPending>();
   private controlHbh = 0;
-  private endToEnd: number;
+  private readonly endToEnd = new EndToEndGenerator();
 
   // The slot table: slot = Hop-by-Hop id & mask; the high bits are a generation, so the answer to a
   // request that timed out cannot be taken for the request that reused its slot.
@@ -147,8 +148,6 @@ export class LoadConnection<S> {
       productName: 'diamkit load',
       originStateId: (options.originStateId ?? Math.floor(Date.now() / 1000)) >>> 0,
     });
-    // RFC 6733 §3: End-to-End ids start with the low 12 bits of the time in the high 12 bits.
-    this.endToEnd = ((((Date.now() / 1000) & 0xfff) << 20) | Math.floor(Math.random() * 0x100000)) >>> 0;
   }
 
   get label(): string {
@@ -259,8 +258,7 @@ export class LoadConnection<S> {
     this.inFlight++;
     const need = t.bytes.length;
     if (this.pos + need > this.slab.length) this.newSlab(need);
-    this.endToEnd = (this.endToEnd + 1) >>> 0;
-    this.pos = writeAcr(this.slab, this.pos, t, digits, recordNumber, hbh, this.endToEnd, ntpSeconds);
+    this.pos = writeAcr(this.slab, this.pos, t, digits, recordNumber, hbh, this.endToEnd.take(), ntpSeconds);
   }
 
   /** Writes everything queued since the last flush in one socket write. */
@@ -375,8 +373,7 @@ export class LoadConnection<S> {
     // matched by command code, so the two never meet.
     this.controlHbh = (this.controlHbh - 1) >>> 0;
     msg.hopByHopId = this.controlHbh;
-    this.endToEnd = (this.endToEnd + 1) >>> 0;
-    msg.endToEndId = this.endToEnd;
+    msg.endToEndId = this.endToEnd.take();
     return new Promise<Message>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.control.delete(msg.hopByHopId);
