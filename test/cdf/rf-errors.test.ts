@@ -246,3 +246,39 @@ test('a CDF with more records waiting than it takes → 3004 DIAMETER_TOO_BUSY, 
     await cdf.close();
   }
 });
+
+test('a duplicate that arrives while the original is being stored is answered with the original’s outcome', async () => {
+  // RFC 6733 §9.6 / accounting-rf.md §5.3: a duplicate's 2001 promises the original is stored, so it may not
+  // be sent before the original's commit; if that commit fails, the duplicate gets its 4002 too.
+  const cdf = await TestCdf.start();
+  const store = cdf.store;
+  const commit = store.commit.bind(store);
+  let release!: (fail: boolean) => void;
+  let gate = new Promise<boolean>((r) => (release = r));
+  store.commit = async (batch) => {
+    if (await gate) throw new Error('disk full');
+    return commit(batch);
+  };
+  const start = (sid: string) => acr({ sessionId: sid, recordType: 'START_RECORD', recordNumber: 0 });
+  const pause = () => new Promise((r) => setTimeout(r, 30));
+  try {
+    for (const fail of [false, true]) {
+      const sid = `ctf.example.com;1;dup-${fail}`;
+      const answered: string[] = [];
+      const original = cdf.sendJson(start(sid)).then((a) => (answered.push('original'), a));
+      await pause();
+      const copy = cdf.sendJson(start(sid)).then((a) => (answered.push('copy'), a));
+      await pause();
+      assert.deepEqual(answered, [], 'neither is answered while the commit is held');
+      release(fail);
+      const [o, c] = await Promise.all([original, copy]);
+      assert.equal(resultCodeOf(o), fail ? 4002 : 2001);
+      assert.equal(resultCodeOf(c), fail ? 4002 : 2001, 'the copy gets the original’s outcome');
+      assert.equal((await store.getSession({ sessionId: sid }))?.state, fail ? undefined : 'open');
+      gate = new Promise<boolean>((r) => (release = r));
+    }
+  } finally {
+    release(false);
+    await cdf.close();
+  }
+});
