@@ -258,6 +258,7 @@ describe('JSON Schema', () => {
     assert.equal(s.additionalProperties, false);
     assert.deepEqual(Object.keys(s.properties).sort(), [
       'admin',
+      'allowUnknownMandatory',
       'cdf',
       'dictionaries',
       'identity',
