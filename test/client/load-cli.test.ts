@@ -146,6 +146,24 @@ describe('diamkit load against diamkit serve', () => {
     }
   });
 
+  test('P-GW template: the CDR’s startTime and stopTime span the session as it ran, its container is the STOP’s', async () => {
+    const s = await serve();
+    const r = await diamkit(['load', '--peer', `127.0.0.1:${s.port}`, '--template', 'pgw', '--concurrency', '2', '--count', '2', '--holding', '2', '--no-progress']);
+    assert.equal(r.code, 0, r.stderr);
+    await stop(s);
+    const cdrs = await diamkit(['cdrs', 'export', '--store', s.store, '--format', 'jsonl']);
+    const lines = cdrs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { fields: Record<string, unknown>; duration: number });
+    assert.equal(lines.length, 2);
+    for (const { fields, duration } of lines) {
+      // Time AVPs have whole seconds: a 2 s session spans 1 to 3 of them.
+      const span = (Date.parse(fields.stopTime as string) - Date.parse(fields.startTime as string)) / 1000;
+      assert.ok(span >= 1 && span <= 3, `startTime ${String(fields.startTime)} → stopTime ${String(fields.stopTime)}`);
+      assert.ok(Math.abs(span - duration) <= 1, `span ${span} s, duration ${duration} s`);
+      const [container] = fields.listOfServiceData as { timeOfReport: string }[];
+      assert.equal(container?.timeOfReport, fields.stopTime, 'Change-Time of the STOP’s container');
+    }
+  });
+
   test('open loop, P-GW template, interims, two connections on two threads: text report and progress lines', async () => {
     const s = await serve();
     const r = await diamkit([

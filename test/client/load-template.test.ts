@@ -124,6 +124,51 @@ describe('built-in templates', () => {
   });
 });
 
+describe('times: ${sent} and ${sessionStart}', () => {
+  type J = { [k: string]: unknown }[];
+  /** The value of the first AVP called `name` in a JSON-form AVP list. */
+  const pick = (list: unknown, name: string): unknown => (list as J).find((a) => name in a)?.[name];
+  const sent = 3913056090; // 2024-01-01T00:01:30Z in NTP seconds
+  const began = 3913056000; // 2024-01-01T00:00:00Z
+  const compiledAt = Date.UTC(2023, 0, 1);
+
+  function written(name: string, kind: 'start' | 'stop', ntp: number, start: number) {
+    const t = compileAcr(loadTemplate(name), kind, vars, dict, compiledAt);
+    const out = Buffer.alloc(t.bytes.length);
+    writeAcr(out, 0, t, sessionDigits(1), kind === 'stop' ? 3 : 0, 1, 1, ntp, start);
+    return messageToJson(decodeMessage(out, dict.resolve), dict).avps;
+  }
+
+  test('pgw STOP: Start-Time is the session start; Stop-Time and the container’s Change-Time the send time', () => {
+    const ps = pick(pick(written('pgw', 'stop', sent, began), 'Service-Information'), 'PS-Information');
+    assert.equal(pick(ps, 'Start-Time'), '2024-01-01T00:00:00Z');
+    assert.equal(pick(ps, 'Stop-Time'), '2024-01-01T00:01:30Z');
+    assert.equal(pick(pick(ps, 'Service-Data-Container'), 'Change-Time'), '2024-01-01T00:01:30Z');
+  });
+
+  test('ims: the SIP request and response timestamps are the send time', () => {
+    const ims = pick(pick(written('ims', 'start', sent, began), 'Service-Information'), 'IMS-Information');
+    const ts = pick(ims, 'Time-Stamps');
+    assert.equal(pick(ts, 'SIP-Request-Timestamp'), '2024-01-01T00:01:30Z');
+    assert.equal(pick(ts, 'SIP-Response-Timestamp'), '2024-01-01T00:01:30Z');
+  });
+
+  test('not patched (< 0), they read as the compile time, like ${now}', () => {
+    const ps = pick(pick(written('pgw', 'stop', -1, -1), 'Service-Information'), 'PS-Information');
+    assert.equal(pick(ps, 'Start-Time'), '2023-01-01T00:00:00Z');
+    assert.equal(pick(ps, 'Stop-Time'), '2023-01-01T00:00:00Z');
+  });
+
+  test('anywhere but the whole value of a Time AVP they are refused', () => {
+    const f = join(tmp, 'sent-in-text.yaml');
+    writeFileSync(f, 'command: ACR\navps:\n  - User-Name: "at ${sent}"\n');
+    assert.throws(
+      () => compileAcr(loadTemplate(f), 'start', vars, dict),
+      (e: Error) => e instanceof TemplateError && /may only be the whole value of a Time AVP/.test(e.message),
+    );
+  });
+});
+
 describe('user templates', () => {
   test('a minimal YAML file gets the required AVPs in grammar order; its record type/number are replaced', () => {
     const f = join(tmp, 'min.yaml');

@@ -9,6 +9,8 @@
  *   ${sessionNumber}     that 10-digit number alone (e.g. an IMSI "00101${sessionNumber}")
  *   ${originHost} ${originRealm} ${destinationRealm}   the connection's identity and the target realm
  *   ${now} ${epoch}      the time the template was compiled (ISO 8601 / seconds since 1970)
+ *   ${sent}              in a Time AVP: when the record is sent (e.g. Stop-Time, Change-Time)
+ *   ${sessionStart}      in a Time AVP: when the session started (e.g. PS-Information's Start-Time)
  *   $${                  a literal "${"
  *
  * The session number is the only part that changes from session to session. It has a fixed width, so
@@ -67,6 +69,10 @@ export interface CompiledAcr {
   readonly recordNumberOffset: number;
   /** The Time value of a top-level Event-Timestamp, or -1. */
   readonly timestampOffset: number;
+  /** The Time values written from ${sent}: the send time, as Event-Timestamp. */
+  readonly sentOffsets: readonly number[];
+  /** The Time values written from ${sessionStart}. */
+  readonly sessionStartOffsets: readonly number[];
 }
 
 export type CompiledTemplates = Record<RecordKind, CompiledAcr>;
@@ -77,6 +83,27 @@ const SENTINEL = '\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000e\u000f';
 const SENTINEL_BYTES = Buffer.from(SENTINEL, 'latin1');
 
 export class TemplateError extends Error {}
+
+/**
+ * ${sent} and ${sessionStart} are encoded as these instants, whose Time values (NTP seconds, RFC 6733
+ * §4.3.1) are then found in the bytes and patched per request, as the session number is. 2011-06-15 at
+ * 10:35:13 and 10:35:14 UTC: a template naming those very seconds is refused, not misread (counts checked).
+ */
+const SENT_NTP = 0xd1a30001;
+const SESSION_START_NTP = 0xd1a30002;
+
+function ntpIso(ntp: number): string {
+  return new Date((ntp - NTP_OFFSET) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Every place the four octets of `value` stand in `b`. */
+function offsetsOf(b: Buffer, value: number): number[] {
+  const needle = Buffer.alloc(4);
+  needle.writeUInt32BE(value);
+  const out: number[] = [];
+  for (let at = b.indexOf(needle); at >= 0; at = b.indexOf(needle, at + 4)) out.push(at);
+  return out;
+}
 
 /** A template named on the command line: "ims", "pgw", or a JSON/YAML file. */
 export function loadTemplate(spec: string): TemplateSource {
@@ -126,12 +153,19 @@ function messageFor(src: TemplateSource, kind: RecordKind): MessageJson {
   return (m[kind] ?? m.default ?? m.start ?? Object.values(m)[0])!;
 }
 
+/** How many session numbers, ${sent} and ${sessionStart} the substitution placed. */
+interface Placed {
+  n: number;
+  sent: number;
+  start: number;
+}
+
 /** Replaces the placeholders of every string in a JSON value; counts session-number sentinels. */
 function substitute(
   v: JsonValue,
   vars: TemplateVars,
   nowMs: number,
-  count: { n: number },
+  count: Placed,
   where: string,
 ): JsonValue {
   if (typeof v === 'string') return substituteString(v, vars, nowMs, count, where);
@@ -154,13 +188,15 @@ const PLACEHOLDERS = [
   'destinationRealm',
   'now',
   'epoch',
+  'sent',
+  'sessionStart',
 ];
 
 function substituteString(
   s: string,
   vars: TemplateVars,
   nowMs: number,
-  count: { n: number },
+  count: Placed,
   where: string,
 ): string {
   if (!s.includes('${')) return s;
@@ -203,6 +239,14 @@ function substituteString(
       case 'epoch':
         out += String(Math.floor(nowMs / 1000));
         break;
+      case 'sent':
+        out += ntpIso(SENT_NTP);
+        count.sent++;
+        break;
+      case 'sessionStart':
+        out += ntpIso(SESSION_START_NTP);
+        count.start++;
+        break;
       default:
         throw new TemplateError(
           `${where}: unknown placeholder \${${name}} (a load template knows ${PLACEHOLDERS.map((p) => `\${${p}}`).join(', ')})`,
@@ -239,7 +283,7 @@ export function compileAcr(
   nowMs = Date.now(),
 ): CompiledAcr {
   const where = `${src.name}${src.messages[kind] ? `: ${kind}` : ''}`;
-  const count = { n: 0 };
+  const count: Placed = { n: 0, sent: 0, start: 0 };
   const given = messageFor(src, kind);
   // The generator owns the record type and number (below): the template's are dropped unread, so a
   // scenario-style "Accounting-Record-Number: ${seq}" is fine here too.
@@ -336,7 +380,17 @@ export function compileAcr(
     if (code === Code.ACCOUNTING_RECORD_NUMBER && dataLen === 4) recordNumberOffset = dataAt;
     else if (code === Code.EVENT_TIMESTAMP && dataLen === 4 && timestampOffset < 0) timestampOffset = dataAt;
   });
-  return { kind, bytes, numberOffsets, recordNumberOffset, timestampOffset };
+  const sentOffsets = offsetsOf(bytes, SENT_NTP);
+  const sessionStartOffsets = offsetsOf(bytes, SESSION_START_NTP);
+  if (sentOffsets.length !== count.sent || sessionStartOffsets.length !== count.start) {
+    throw new TemplateError(
+      `${where}: \${sent} and \${sessionStart} may only be the whole value of a Time AVP (placed ${count.sent} and ${count.start}, found ${sentOffsets.length} and ${sessionStartOffsets.length} in the encoded message)`,
+    );
+  }
+  // Until patched they read as the compile time, like ${now}.
+  const compiled = Math.floor(nowMs / 1000) + NTP_OFFSET;
+  for (const o of [...sentOffsets, ...sessionStartOffsets]) bytes.writeUInt32BE(compiled >>> 0, o);
+  return { kind, bytes, numberOffsets, recordNumberOffset, timestampOffset, sentOffsets, sessionStartOffsets };
 }
 
 export function compileTemplates(
@@ -391,7 +445,8 @@ export function sessionDigits(
 
 /**
  * Writes one request at `pos` of `out` (which has room): the template, then the patches. Returns the
- * position after it. `ntpSeconds` < 0 leaves the template's Event-Timestamp as it is.
+ * position after it. `ntpSeconds` (the send time) < 0 leaves the template's Event-Timestamp and ${sent}
+ * values as they are; `sessionStartNtp` < 0 leaves its ${sessionStart} values.
  */
 export function writeAcr(
   out: Buffer,
@@ -402,6 +457,7 @@ export function writeAcr(
   hopByHop: number,
   endToEnd: number,
   ntpSeconds: number,
+  sessionStartNtp = -1,
 ): number {
   out.set(t.bytes, pos);
   const offs = t.numberOffsets;
@@ -409,7 +465,15 @@ export function writeAcr(
   put32(out, pos + 12, hopByHop);
   put32(out, pos + 16, endToEnd);
   put32(out, pos + t.recordNumberOffset, recordNumber);
-  if (ntpSeconds >= 0 && t.timestampOffset >= 0) put32(out, pos + t.timestampOffset, ntpSeconds);
+  if (ntpSeconds >= 0) {
+    if (t.timestampOffset >= 0) put32(out, pos + t.timestampOffset, ntpSeconds);
+    const sent = t.sentOffsets;
+    for (let i = 0; i < sent.length; i++) put32(out, pos + sent[i]!, ntpSeconds);
+  }
+  if (sessionStartNtp >= 0) {
+    const start = t.sessionStartOffsets;
+    for (let i = 0; i < start.length; i++) put32(out, pos + start[i]!, sessionStartNtp);
+  }
   return pos + t.bytes.length;
 }
 

@@ -1,8 +1,8 @@
 /**
  * The built-in ACR templates of `diamkit load --template ims|pgw`, in our JSON message form. Their shapes
  * follow the Rf vectors (shared/spec test vectors 05, IMS S-CSCF, and 11, P-GW bearer) and TS 32.299's
- * ACR grammar (accounting-rf.md §2.1): the generator fills in Accounting-Record-Type/-Number, the ids
- * and Event-Timestamp for each record (acr-template.ts).
+ * ACR grammar (accounting-rf.md §2.1): the generator fills in Accounting-Record-Type/-Number, the ids,
+ * Event-Timestamp and the times written ${sent} / ${sessionStart} for each record (acr-template.ts).
  */
 import type { AvpJson, MessageJson } from '../../dictionary/message-format.js';
 import type { RecordKind } from './acr-template.js';
@@ -42,7 +42,8 @@ function ims(sipMethod: string): MessageJson {
         { 'User-Session-Id': 'call-${sessionNumber}@${originHost}' },
         { 'Calling-Party-Address': 'sip:user${sessionNumber}@${originRealm}' },
         { 'Called-Party-Address': 'sip:peer${sessionNumber}@${destinationRealm}' },
-        { 'Time-Stamps': [{ 'SIP-Request-Timestamp': '${now}' }, { 'SIP-Response-Timestamp': '${now}' }] },
+        // The SIP transaction behind each record (INVITE, BYE) happens as it is sent.
+        { 'Time-Stamps': [{ 'SIP-Request-Timestamp': '${sent}' }, { 'SIP-Response-Timestamp': '${sent}' }] },
         { 'IMS-Charging-Identifier': 'icid-${sessionNumber}' },
       ],
     },
@@ -70,15 +71,17 @@ function pgw(kind: RecordKind): MessageJson {
         { 'Accounting-Input-Octets': '12345' },
         { 'Accounting-Output-Octets': '678901' },
         { 'Rating-Group': 100 },
-        { 'Change-Time': '${now}' },
+        { 'Change-Time': '${sent}' },
         { 'Time-Usage': 60 },
         // TS 32.299 Change-Condition: 0 normal release (STOP), 4 record closure (INTERIM).
         { 'Change-Condition': kind === 'stop' ? 0 : 4 },
       ],
     });
   }
-  ps.push({ 'Start-Time': '${now}' });
-  if (kind === 'stop') ps.push({ 'Stop-Time': '${now}' });
+  // The bearer's start and end (TS 32.299 Start-Time / Stop-Time), so a CDR's startTime and stopTime span
+  // the session as the generator ran it.
+  ps.push({ 'Start-Time': '${sessionStart}' });
+  if (kind === 'stop') ps.push({ 'Stop-Time': '${sent}' });
   return acr('32251@3gpp.org', '00101${sessionNumber}', [
     {
       'Subscription-Id': [

@@ -289,7 +289,9 @@ export class LoadEngine {
 
   private sendNow(c: ConnState, s: Session, now: number, onClock = false): void {
     const ntp = Math.floor((performance.timeOrigin + now) / 1000) + NTP_OFFSET;
-    c.conn.send(c.templates[s.kind], s.digits, s.record, s, s.atMs, now, ntp);
+    // ${sessionStart}: the session's start as scheduled (its START left then, give or take the send lag).
+    const started = Math.floor((performance.timeOrigin + s.startMs) / 1000) + NTP_OFFSET;
+    c.conn.send(c.templates[s.kind], s.digits, s.record, s, s.atMs, now, ntp, started);
     if (s.atMs >= this.measureStart) {
       const st = this.stats;
       st.sent++;

@@ -235,7 +235,7 @@ export class LoadConnection<S> {
 
   /**
    * Queues one ACR (written at the next flush). The caller checked canSend. `ntpSeconds` is the
-   * Event-Timestamp to write (< 0: leave the template's).
+   * Event-Timestamp and ${sent} to write (< 0: leave the template's), `sessionStartNtp` ${sessionStart}.
    */
   send(
     t: CompiledAcr,
@@ -245,6 +245,7 @@ export class LoadConnection<S> {
     intendedMs: number,
     nowMs: number,
     ntpSeconds: number,
+    sessionStartNtp = -1,
   ): void {
     const slot = this.freeSlots[--this.freeTop]!;
     const hbh = ((this.generation << this.bits) | slot) >>> 0;
@@ -258,7 +259,7 @@ export class LoadConnection<S> {
     this.inFlight++;
     const need = t.bytes.length;
     if (this.pos + need > this.slab.length) this.newSlab(need);
-    this.pos = writeAcr(this.slab, this.pos, t, digits, recordNumber, hbh, this.endToEnd.take(), ntpSeconds);
+    this.pos = writeAcr(this.slab, this.pos, t, digits, recordNumber, hbh, this.endToEnd.take(), ntpSeconds, sessionStartNtp);
   }
 
   /** Writes everything queued since the last flush in one socket write. */
