@@ -25,6 +25,12 @@ export interface CdfSettings {
   closedKeyWindow: number;
   /** At most this many closed keys are remembered (oldest forgotten first). */
   closedKeyLimit: number;
+  /**
+   * Close the open sessions of a CTF that restarted, told by a higher Origin-State-Id (§5.5). Off for a CTF
+   * (a simulator) that raises its Origin-State-Id without restarting, against RFC 6733 §8.16: each rise
+   * would end all its sessions.
+   */
+  closeOnCtfRestart: boolean;
 }
 
 export const DEFAULT_CDF_SETTINGS: CdfSettings = {
@@ -36,6 +42,7 @@ export const DEFAULT_CDF_SETTINGS: CdfSettings = {
   partialMaxContainers: 0,
   closedKeyWindow: 600,
   closedKeyLimit: 100_000,
+  closeOnCtfRestart: true,
 };
 
 /** TS 32.298 closing causes used here (accounting-rf.md §6.4). */

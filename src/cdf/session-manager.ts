@@ -517,7 +517,7 @@ export class SessionManager {
    * the batch to commit. A rare event: it walks all open sessions.
    */
   noteOriginState(originHost: string, originStateId: number): StoreBatch | undefined {
-    if (!Number.isInteger(originStateId)) return undefined;
+    if (!this.settings.closeOnCtfRestart || !Number.isInteger(originStateId)) return undefined;
     const prev = this.originStates.get(originHost);
     if (prev !== undefined && originStateId <= prev) return undefined;
     if (prev !== undefined || this.originStates.size < MAX_ORIGIN_STATES) this.originStates.set(ownText(originHost), originStateId);

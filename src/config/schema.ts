@@ -175,6 +175,11 @@ const cdf = z
       'whole seconds > 0',
       'without an interim interval: close a session silent this long (default 3600)',
     ).optional(),
+    closeOnCtfRestart: field(
+      z.boolean(),
+      'true or false',
+      'close the open sessions of a CTF whose Origin-State-Id rises (it restarted; default true)',
+    ).optional(),
     heapGrowthPercent: field(
       z.number().int().min(0).max(1000),
       'a whole percent 0..1000',
@@ -207,7 +212,7 @@ const cdf = z
       .describe('partial CDR limits (TS 32.298)'),
   })
   .describe('the simulated Rf CDF');
-field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, heapGrowthPercent, idleReclaimSeconds, partial)');
+field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, closeOnCtfRestart, heapGrowthPercent, idleReclaimSeconds, partial)');
 
 const admin = z
   .strictObject({

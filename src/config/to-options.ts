@@ -104,6 +104,7 @@ export function serveExtras(c: DiamkitConfig, file: string): ServeExtras {
     cdf: defined({
       supervisionFactor: c.cdf?.supervisionFactor,
       maxInactivity: c.cdf?.maxInactivity,
+      closeOnCtfRestart: c.cdf?.closeOnCtfRestart,
       partialTimeLimit: p?.timeLimit,
       partialVolumeLimit: p?.volumeLimit,
       partialMaxContainers: p?.maxContainers,

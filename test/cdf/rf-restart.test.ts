@@ -137,6 +137,19 @@ describe('CTF restart (accounting-rf.md §5.5: a higher Origin-State-Id)', () =>
     }
   });
 
+  test('cdf.closeOnCtfRestart false: a higher Origin-State-Id closes nothing', async () => {
+    const cdf = await TestCdf.start({ settings: { interimInterval: 600, closeOnCtfRestart: false }, ctf: { originStateId: 7 } });
+    try {
+      await send(cdf.peer, ims('ctf.example.com', 'kept', 'START_RECORD', 0, '2024-01-01T00:00:00Z'));
+      await send(cdf.peer, ims('ctf.example.com', 'next', 'START_RECORD', 0, '2024-01-01T00:00:00Z', 8));
+      assert.deepEqual(await cdf.cdrs('kept'), []);
+      assert.equal(cdf.rf.sessions.counters.restartClosed, 0);
+      assert.equal(cdf.rf.sessions.sessions.size, 2);
+    } finally {
+      await cdf.close();
+    }
+  });
+
   test('an ACR with a higher Origin-State-Id closes what its CTF opened under a lower one, then is applied', async () => {
     const cdf = await TestCdf.start({ settings: { interimInterval: 600 }, ctf: { originStateId: 7 } });
     try {

@@ -54,6 +54,14 @@ describe('errors name file:line, the field and what was expected', () => {
     assert.equal(serveExtras(parseConfig(HEAD.join('\n'), 'diamkit.yaml').config, 'diamkit.yaml').heapGrowthPercent, undefined);
   });
 
+  test('cdf.closeOnCtfRestart must be a boolean; false reaches the CDF settings', () => {
+    const e = errorOf([...HEAD, 'cdf:', '  closeOnCtfRestart: sometimes']);
+    assert.equal(e.summary, 'diamkit.yaml:5: cdf.closeOnCtfRestart: expected true or false, got "sometimes"');
+    const c = parseConfig([...HEAD, 'cdf:', '  closeOnCtfRestart: false'].join('\n'), 'diamkit.yaml');
+    assert.equal(serveExtras(c.config, 'diamkit.yaml').cdf.closeOnCtfRestart, false);
+    assert.equal('closeOnCtfRestart' in serveExtras(parseConfig(HEAD.join('\n'), 'diamkit.yaml').config, 'diamkit.yaml').cdf, false);
+  });
+
   test('unknown key, with the likely intended one', () => {
     const e = errorOf([...HEAD, 'timers:', '  watchdog: 30', '  requestTimout: 5']);
     assert.equal(
