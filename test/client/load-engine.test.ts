@@ -41,7 +41,10 @@ type Reply = { avps: Buffer[]; delayMs?: number } | null;
 
 class ScriptedServer {
   readonly peers: RawPeer[] = [];
+  /** CERs in the order they arrived. */
   readonly cers: RawMessage[] = [];
+  /** The CER of each connection, by its index in accept order (`Seen.conn`): not the arrival order. */
+  readonly cerOf: RawMessage[] = [];
   readonly acrs: Seen[] = [];
   readonly dwas: RawMessage[] = [];
   readonly dpas: RawMessage[] = [];
@@ -69,6 +72,7 @@ class ScriptedServer {
             const m = await peer.next(30_000);
             if (m.command === 257 && m.flags & 0x80) {
               s.cers.push(m);
+              s.cerOf[idx] = m;
               peer.send(cea(m));
               onOpen?.(peer);
             } else if (m.command === 271 && m.flags & 0x80) {
@@ -435,7 +439,7 @@ describe('base protocol and threads', () => {
     assert.equal(srv.bySession().size, 60);
     // RFC 6733 §8.8: each Session-Id starts with the Origin-Host of the connection that carried it.
     for (const a of srv.acrs)
-      assert.ok(a.sessionId.startsWith(`${strOf(srv.cers[a.conn]!, 264)!};`), a.sessionId);
+      assert.ok(a.sessionId.startsWith(`${strOf(srv.cerOf[a.conn]!, 264)!};`), a.sessionId);
   });
 
   test('every connection of a run gives one Origin-State-Id: the run’s start, as in its Session-Ids', async () => {
