@@ -69,7 +69,11 @@ export function partialCause(st: CdfSettings, pgw: boolean, openMs: number, cont
   if (st.partialMaxContainers && containers.length >= st.partialMaxContainers) return Cause.PGW_MAX_CHANGE_COND;
   if (st.partialVolumeLimit) {
     let vol = 0n;
-    for (const c of containers) vol += BigInt(String(c.datavolumeFBCUplink ?? 0)) + BigInt(String(c.datavolumeFBCDownlink ?? 0));
+    // Service data containers (FBC) and traffic data volumes (per bearer) alike.
+    for (const c of containers) {
+      vol += BigInt(String(c.datavolumeFBCUplink ?? c.dataVolumeGPRSUplink ?? 0));
+      vol += BigInt(String(c.datavolumeFBCDownlink ?? c.dataVolumeGPRSDownlink ?? 0));
+    }
     if (vol >= BigInt(st.partialVolumeLimit)) return Cause.PGW_VOLUME_LIMIT;
   }
   return undefined;

@@ -113,6 +113,8 @@ export interface SessionData {
   lastInfo?: Named;
   /** P-GW service data containers, in arrival order, de-duplicated. */
   containers: JsonObject[];
+  /** P-GW traffic data volumes (listOfTrafficVolumes), in arrival order, de-duplicated. */
+  volumes?: JsonObject[];
   /**
    * Raw ACR AVPs (JSON form) of the first and the last ACR: as text (avpsToJsonText) when the CDF built
    * them, as a value when read from a store written by an older diamkit.
@@ -151,6 +153,11 @@ function ratType(v: NamedValue[] | undefined): JsonValue | undefined {
   return x as JsonValue | undefined;
 }
 
+/** A Traffic-Data-Volumes container's identity: when it was closed, why, and for which bearer. */
+export function volumeKey(c: Named): string {
+  return `${String(one(c['Change-Time']) ?? '')}|${String(one(c['Change-Condition']) ?? '')}|${String(one(c['3GPP-Charging-Id']) ?? '')}`;
+}
+
 export function containerKey(c: Named): string {
   return `${String(one(c['Local-Sequence-Number']) ?? '')}|${String(one(c['Change-Time']) ?? '')}|${String(one(c['Rating-Group']) ?? '')}`;
 }
@@ -181,6 +188,49 @@ const CONTAINER_TAIL: FieldMap = [
   ['timeOfReport', 'Change-Time'],
   ['serviceIdentifier', 'Service-Identifier'],
   ['servingNodeAddress', 'SGSN-Address'],
+];
+
+/**
+ * Change-Condition (the AVP, TS 32.299) → ChangeCondition of the CDR's ChangeOfCharCondition (TS 32.298),
+ * which numbers differently (accounting-rf.md §6.4, "Mapping from the AVP (impl)"). Others have no
+ * counterpart there and leave the field out.
+ */
+const CHANGE_CONDITION: Readonly<Record<number, number>> = {
+  2: 0, // QoS change → qoSChange
+  10: 1, // tariff time change → tariffTime
+  0: 2, // normal release → recordClosure
+  1: 2, // abnormal release
+  3: 2, // volume limit
+  4: 2, // time limit
+  20: 2, // management intervention
+  14: 6, // CGI-SAI change → cGI-SAICHange
+  15: 7, // RAI change → rAIChange
+  16: 10, // ECGI change → eCGIChange
+  17: 11, // TAI change → tAIChange
+  7: 12, // user location change → userLocationChange
+  22: 13, // user CSG information change → userCSGInformationChange
+};
+
+/** ChangeOfCharCondition (accounting-rf.md §6.3, listOfTrafficVolumes) ← Traffic-Data-Volumes. */
+export function mapVolume(c: Named): JsonObject {
+  const m: JsonObject = {};
+  const qos = one(c['QoS-Information']);
+  if (qos !== undefined) m.ePCQoSInformation = qos as JsonValue;
+  copyFields(m, c, VOLUME_FIELDS);
+  const cond = one(c['Change-Condition']);
+  if (typeof cond === 'number' && CHANGE_CONDITION[cond] !== undefined) m.changeCondition = CHANGE_CONDITION[cond];
+  const changeTime = one(c['Change-Time']);
+  if (changeTime !== undefined) m.changeTime = changeTime as JsonValue;
+  const uli = one(c['3GPP-User-Location-Info']);
+  if (uli !== undefined) m.userLocationInformation = uli as JsonValue;
+  const id = one(c['3GPP-Charging-Id']);
+  if (id !== undefined) m.chargingID = id as JsonValue;
+  return m;
+}
+
+const VOLUME_FIELDS: FieldMap = [
+  ['dataVolumeGPRSUplink', 'Accounting-Input-Octets'],
+  ['dataVolumeGPRSDownlink', 'Accounting-Output-Octets'],
 ];
 
 export function mapContainer(c: Named): JsonObject {
@@ -289,6 +339,8 @@ export function buildCdr(d: SessionData, c: CloseInfo): Cdr {
     if (imsi) fields.servedIMSI = imsi.data;
     if (msisdn) fields.servedMSISDN = msisdn.data;
     fields.listOfServiceData = d.containers;
+    // Only when the P-GW reported any (charging per IP-CAN bearer): most records have none.
+    if (d.volumes?.length) fields.listOfTrafficVolumes = d.volumes;
     fields.duration = duration;
   } else {
     fields.serviceContextID = (c.serviceContextId ?? null) as JsonValue;

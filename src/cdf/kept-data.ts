@@ -31,6 +31,8 @@ export class KeptData implements KeptAcrsSource {
   ps = false;
   /** P-GW service data containers, in arrival order, de-duplicated (§5.2), as the CDR lists them. */
   containers: JsonObject[] = NO_CONTAINERS as JsonObject[];
+  /** P-GW traffic data volumes (Traffic-Data-Volumes → listOfTrafficVolumes), kept the same way. */
+  volumes: JsonObject[] = NO_CONTAINERS as JsonObject[];
   recordNumbers: { max: number; missing: number[] };
   /** When the last ACR applied happened, ms since the epoch (its Event-Timestamp, else when it was received). */
   lastEventAt: number | undefined;
@@ -55,6 +57,7 @@ export class KeptData implements KeptAcrsSource {
     if (this.lastEventAt !== undefined) o.lastEventAt = this.lastEventAt;
     if (this.iois !== undefined) o.iois = this.iois as JsonObject[];
     if (this.originStateId !== undefined) o.originStateId = this.originStateId;
+    if (this.volumes.length) o.volumes = this.volumes;
     return o;
   }
 
@@ -81,6 +84,7 @@ export class KeptData implements KeptAcrsSource {
     if (this.lastEventAt !== undefined) t += `,"lastEventAt":${JSON.stringify(this.lastEventAt)}`;
     if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
     if (this.originStateId !== undefined) t += `,"originStateId":${this.originStateId}`;
+    if (this.volumes.length) t += `,"volumes":${encodeJson(this.volumes, 'volumes')}`;
     return `${t}}`;
   }
 
@@ -99,6 +103,7 @@ export class KeptData implements KeptAcrsSource {
     if (Array.isArray(j.containers) && j.containers.length) d.containers = j.containers as JsonObject[];
     if (j.iois !== undefined) d.iois = j.iois as NamedValue[];
     if (typeof j.originStateId === 'number') d.originStateId = j.originStateId;
+    if (Array.isArray(j.volumes) && j.volumes.length) d.volumes = j.volumes as JsonObject[];
     return d;
   }
 }

@@ -9,11 +9,11 @@ import { isoTime } from '../codec/iso-time.js';
 import type { Avp, Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { avpFromJson, avpsToJsonTextByName, type JsonValue as MsgJson } from '../dictionary/message-format.js';
-import { containerKey, mapContainer, namedFromAvps, type Named, type SessionData } from './cdr-builder.js';
+import { containerKey, mapContainer, mapVolume, namedFromAvps, volumeKey, type Named, type SessionData } from './cdr-builder.js';
 import { JsonText } from './json-text.js';
 import { KeptData, NO_CONTAINERS } from './kept-data.js';
 import { ownJson } from './own-text.js';
-import type { AccountingSession } from './store.js';
+import type { AccountingSession, JsonObject } from './store.js';
 
 export const TGPP = 10415;
 export const AVP_SERVICE_INFORMATION = 873;
@@ -74,6 +74,7 @@ export function expand(dict: Dictionary, d: KeptData, first?: AcrJson, last?: Ac
     top: f.top,
     lastInfo: l?.info,
     containers: d.containers,
+    volumes: d.volumes,
     // The JSON form of the raw AVPs, written as text: the largest part of a CDR row.
     rawFirst: f.text,
     rawLast: l?.text,
@@ -135,12 +136,26 @@ export function absorbServiceInformation(d: KeptData, si: Avp | undefined, dict:
 
 function addContainers(d: KeptData, ps: Named | undefined): void {
   if (!ps) return;
-  if (d.containers === NO_CONTAINERS) d.containers = [];
-  const seen = new Set(d.containers.map((c) => String(c.__key)));
-  for (const c of ps['Service-Data-Container'] ?? []) {
-    const k = containerKey(c as Named);
-    if (seen.has(k)) continue; // never count the same container twice (§5.2)
+  const sdc = ps['Service-Data-Container'];
+  if (sdc) d.containers = added(d.containers, sdc, containerKey, mapContainer);
+  const tdv = ps['Traffic-Data-Volumes'];
+  if (tdv) d.volumes = added(d.volumes, tdv, volumeKey, mapVolume);
+}
+
+/** `list` with the containers of `reported` it does not hold yet (§5.2: never count one twice), in order. */
+function added(
+  list: JsonObject[],
+  reported: readonly MsgJson[],
+  key: (c: Named) => string,
+  map: (c: Named) => JsonObject,
+): JsonObject[] {
+  const out = list === NO_CONTAINERS ? [] : list;
+  const seen = new Set(out.map((c) => String(c.__key)));
+  for (const c of reported) {
+    const k = key(c as Named);
+    if (seen.has(k)) continue;
     seen.add(k);
-    d.containers.push(ownJson({ ...mapContainer(c as Named), __key: k }));
+    out.push(ownJson({ ...map(c as Named), __key: k }));
   }
+  return out;
 }

@@ -436,7 +436,7 @@ export class SessionManager {
   private partialDue(s: AccountingSession, d: KeptData, at: Date): Cdr | undefined {
     // IMS records have no containers: only the time limit applies, with the IMS cause timeLimit (3).
     const pgw = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields) === Cause.PGW_ABNORMAL;
-    const cause = partialCause(this.settings, pgw, at.getTime() - s.openedAt.getTime(), d.containers);
+    const cause = partialCause(this.settings, pgw, at.getTime() - s.openedAt.getTime(), d.volumes.length ? d.containers.concat(d.volumes) : d.containers);
     if (cause === undefined) return undefined;
     s.partialSequence++;
     const cdr = this.close(expand(this.dict, d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
@@ -445,6 +445,7 @@ export class SessionManager {
     // The next partial record continues the session from here.
     s.openedAt = at;
     d.containers = NO_CONTAINERS as JsonObject[];
+    d.volumes = NO_CONTAINERS as JsonObject[];
     return cdr;
   }
 
@@ -462,7 +463,7 @@ export class SessionManager {
     this.counters.cdrs++;
     const partialSeq = s && s.partialSequence > 0 ? s.partialSequence + (acr.recordType === RecordType.INTERIM ? 0 : 1) : undefined;
     return buildCdr(
-      { ...d, containers: d.containers.map(({ __key: _k, ...c }) => c) },
+      { ...d, containers: d.containers.map(unkeyed), volumes: d.volumes?.map(unkeyed) },
       {
         id: newCdrId(),
         sessionId: s?.sessionId ?? acr.sessionId,
@@ -558,4 +559,9 @@ export class SessionManager {
 /** When the last ACR of the session happened: its Event-Timestamp, else when it was received. */
 function lastEventTime(s: AccountingSession, d: KeptData): Date {
   return d.lastEventAt !== undefined ? new Date(d.lastEventAt) : s.lastSeenAt;
+}
+
+/** A kept container as the CDR lists it: without the key it was de-duplicated by. */
+function unkeyed({ __key: _k, ...c }: JsonObject): JsonObject {
+  return c;
 }

@@ -129,7 +129,18 @@ test('every IMS record field is documented under "IMS records"', () => {
 });
 
 test('every P-GW record field and service data entry field is documented under "P-GW records"', () => {
-  const si = pgwServiceInformation([container], { stop: true });
+  const volumes: AvpJson = {
+    'Traffic-Data-Volumes': [
+      { 'QoS-Information': [{ 'QoS-Class-Identifier': 9 }] },
+      { 'Accounting-Input-Octets': '10' },
+      { 'Accounting-Output-Octets': '20' },
+      { 'Change-Condition': 7 },
+      { 'Change-Time': '2024-01-01T00:01:00Z' },
+      { '3GPP-User-Location-Info': { hex: '8200f110' } },
+      { '3GPP-Charging-Id': 1 },
+    ],
+  };
+  const si = pgwServiceInformation([container, volumes], { stop: true });
   const ps = si.find((a) => 'PS-Information' in a)!['PS-Information'] as AvpJson[];
   ps.push(
     { '3GPP-SGSN-MCC-MNC': '00101' },
@@ -168,6 +179,12 @@ test('every P-GW record field and service data entry field is documented under "
   assert.ok(entries.size >= 12, `the container exercises every entry field: ${[...entries]}`);
   for (const k of entries)
     assert.ok(text.includes(`| \`${k}\` |`), `docs/cdr.md listOfServiceData table lacks \`${k}\``);
+  const volumeFields = new Set(
+    cdrs.flatMap((c) => ((c.fields.listOfTrafficVolumes ?? []) as Record<string, unknown>[]).flatMap((e) => Object.keys(e))),
+  );
+  assert.equal(volumeFields.size, 7, `the traffic volume exercises every entry field: ${[...volumeFields]}`);
+  for (const k of volumeFields)
+    assert.ok(text.includes(`| \`${k}\` |`), `docs/cdr.md listOfTrafficVolumes table lacks \`${k}\``);
 });
 
 test('every generic record field is documented under "Generic records"', () => {

@@ -2,7 +2,8 @@
  * A session's stored form (session-manager.ts KeptData): toJsonText() writes the text the store keeps for
  * every START and INTERIM without JSON.stringify's replacer; it must be exactly JSON.stringify(toJSON()),
  * and read back by fromJSON to the same state, for sessions built from real ACRs (IMS with IOIs, P-GW
- * with containers, after INTERIMs with gaps) and for hand-made edge cases.
+ * with containers, after INTERIMs with gaps) and for hand-made edge cases (traffic volumes, the CTF's
+ * Origin-State-Id).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -63,6 +64,9 @@ test('hand-made states: no INTERIM yet, no event time, quotes and non-ASCII in c
   d.iois = [{ 'Originating-IOI': ['orig"\n'] }];
   d.recordNumbers = { max: 9, missing: [8] };
   assertSameText(d, 'full');
+  d.originStateId = 1_700_000_001;
+  d.volumes = [{ dataVolumeGPRSUplink: '12', changeCondition: 2, changeTime: '2024-01-01T00:00:00Z', __key: 'k|"1"' }];
+  assertSameText(d, 'with the CTF’s Origin-State-Id and traffic volumes');
 });
 
 test('open sessions pin no socket chunk and no Buffer pool slab: ArrayBuffer memory does not grow with them', () => {

@@ -169,6 +169,87 @@ describe('P-GW session: containers across INTERIMs, STOP = vector 11', () => {
   });
 });
 
+describe('P-GW session charged per bearer: Traffic-Data-Volumes → listOfTrafficVolumes (accounting-rf.md §6.3)', () => {
+  const tdv = (up: number, down: number, condition: number, at: string, extra: AvpJson[] = []): AvpJson => ({
+    'Traffic-Data-Volumes': [
+      { 'Accounting-Input-Octets': String(up) },
+      { 'Accounting-Output-Octets': String(down) },
+      { 'Change-Condition': condition },
+      { 'Change-Time': at },
+      { '3GPP-Charging-Id': 0xabcd },
+      ...extra,
+    ],
+  });
+
+  test('each container once, in order, as ChangeOfCharCondition with the CDR’s own ChangeCondition numbers', async () => {
+    const cdf = await TestCdf.start();
+    try {
+      const sid = 'pgw.example.com;1700000000;tdv';
+      const qos = tdv(1000, 2000, 2, '2024-01-01T00:05:00Z', [{ 'QoS-Information': [{ 'QoS-Class-Identifier': 9 }] }]);
+      const uli = tdv(300, 400, 7, '2024-01-01T00:07:00Z', [{ '3GPP-User-Location-Info': { hex: '8200f110000100f1100000002a' } }]);
+      const end = tdv(50, 60, 0, '2024-01-01T00:10:00Z');
+      const odd = tdv(1, 1, 9, '2024-01-01T00:10:00Z'); // UE time zone change: no ChangeCondition of its own
+      for (const [n, type, at, boxes] of [
+        [0, 'START_RECORD', '2024-01-01T00:00:00Z', []],
+        [1, 'INTERIM_RECORD', '2024-01-01T00:05:00Z', [qos]],
+        [2, 'INTERIM_RECORD', '2024-01-01T00:07:00Z', [qos, uli]], // the first one again: once
+        [3, 'STOP_RECORD', '2024-01-01T00:10:00Z', [end, odd]],
+      ] as const) {
+        assert.equal(resultCodeOf(await cdf.sendJson(pgw(sid, type, n, at, [...boxes]))), 2001);
+      }
+      const [c] = await cdf.cdrs(sid);
+      assert.deepEqual(c!.fields.listOfServiceData, [], 'no Service-Data-Container was sent');
+      assert.deepEqual(c!.fields.listOfTrafficVolumes, [
+        {
+          ePCQoSInformation: { 'QoS-Class-Identifier': [9] },
+          dataVolumeGPRSUplink: '1000',
+          dataVolumeGPRSDownlink: '2000',
+          changeCondition: 0, // qoSChange
+          changeTime: '2024-01-01T00:05:00Z',
+          chargingID: 0xabcd,
+        },
+        {
+          dataVolumeGPRSUplink: '300',
+          dataVolumeGPRSDownlink: '400',
+          changeCondition: 12, // userLocationChange
+          changeTime: '2024-01-01T00:07:00Z',
+          userLocationInformation: { hex: '8200f110000100f1100000002a' },
+          chargingID: 0xabcd,
+        },
+        {
+          dataVolumeGPRSUplink: '50',
+          dataVolumeGPRSDownlink: '60',
+          changeCondition: 2, // recordClosure
+          changeTime: '2024-01-01T00:10:00Z',
+          chargingID: 0xabcd,
+        },
+        { dataVolumeGPRSUplink: '1', dataVolumeGPRSDownlink: '1', changeTime: '2024-01-01T00:10:00Z', chargingID: 0xabcd },
+      ]);
+    } finally {
+      await cdf.close();
+    }
+  });
+
+  test('they count toward the partial volume limit; a partial record starts the next with an empty list', async () => {
+    const cdf = await TestCdf.start({ settings: { partialVolumeLimit: 250 } });
+    try {
+      const sid = 'pgw.example.com;1700000000;tdv-partial';
+      await cdf.send(pgw(sid, 'START_RECORD', 0, '2024-01-01T00:00:00Z', []));
+      await cdf.send(pgw(sid, 'INTERIM_RECORD', 1, '2024-01-01T00:01:00Z', [tdv(100, 100, 4, '2024-01-01T00:01:00Z')]));
+      assert.equal((await cdf.cdrs(sid)).length, 0, '200 octets: below the limit');
+      await cdf.send(pgw(sid, 'INTERIM_RECORD', 2, '2024-01-01T00:02:00Z', [tdv(30, 30, 4, '2024-01-01T00:02:00Z')]));
+      const [partial] = await cdf.cdrs(sid);
+      assert.equal(partial?.causeForRecordClosing, 16, 'volumeLimit at 260 octets');
+      assert.equal((partial!.fields.listOfTrafficVolumes as unknown[]).length, 2);
+      await cdf.send(pgw(sid, 'STOP_RECORD', 3, '2024-01-01T00:03:00Z', []));
+      const last = ordered(await cdf.cdrs(sid))[1]!;
+      assert.equal(last.fields.listOfTrafficVolumes, undefined, 'none reported since the partial record');
+    } finally {
+      await cdf.close();
+    }
+  });
+});
+
 describe('partial CDRs (accounting-rf.md §5.4)', () => {
   const box = (lsn: number, at: string, vol = 100) =>
     sdc({ ratingGroup: 100, uplink: vol, downlink: 0, localSequenceNumber: lsn, changeTime: at });
