@@ -159,8 +159,9 @@ describe('diamkit load against diamkit serve', () => {
       const span = (Date.parse(fields.stopTime as string) - Date.parse(fields.startTime as string)) / 1000;
       assert.ok(span >= 1 && span <= 3, `startTime ${String(fields.startTime)} → stopTime ${String(fields.stopTime)}`);
       assert.ok(Math.abs(span - duration) <= 1, `span ${span} s, duration ${duration} s`);
-      const [container] = fields.listOfServiceData as { timeOfReport: string }[];
+      const [container] = fields.listOfServiceData as { timeOfReport: string; timeUsage: number }[];
       assert.equal(container?.timeOfReport, fields.stopTime, 'Change-Time of the STOP’s container');
+      assert.ok(container!.timeUsage >= 1 && container!.timeUsage <= 3, `Time-Usage ${container!.timeUsage} s since the START`);
     }
   });
 

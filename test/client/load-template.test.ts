@@ -124,7 +124,7 @@ describe('built-in templates', () => {
   });
 });
 
-describe('times: ${sent} and ${sessionStart}', () => {
+describe('times: ${sent}, ${sessionStart} and ${sinceLast}', () => {
   type J = { [k: string]: unknown }[];
   /** The value of the first AVP called `name` in a JSON-form AVP list. */
   const pick = (list: unknown, name: string): unknown => (list as J).find((a) => name in a)?.[name];
@@ -132,18 +132,19 @@ describe('times: ${sent} and ${sessionStart}', () => {
   const began = 3913056000; // 2024-01-01T00:00:00Z
   const compiledAt = Date.UTC(2023, 0, 1);
 
-  function written(name: string, kind: 'start' | 'stop', ntp: number, start: number) {
+  function written(name: string, kind: 'start' | 'stop', ntp: number, start: number, since = -1) {
     const t = compileAcr(loadTemplate(name), kind, vars, dict, compiledAt);
     const out = Buffer.alloc(t.bytes.length);
-    writeAcr(out, 0, t, sessionDigits(1), kind === 'stop' ? 3 : 0, 1, 1, ntp, start);
+    writeAcr(out, 0, t, sessionDigits(1), kind === 'stop' ? 3 : 0, 1, 1, ntp, start, since);
     return messageToJson(decodeMessage(out, dict.resolve), dict).avps;
   }
 
   test('pgw STOP: Start-Time is the session start; Stop-Time and the container’s Change-Time the send time', () => {
-    const ps = pick(pick(written('pgw', 'stop', sent, began), 'Service-Information'), 'PS-Information');
+    const ps = pick(pick(written('pgw', 'stop', sent, began, 42), 'Service-Information'), 'PS-Information');
     assert.equal(pick(ps, 'Start-Time'), '2024-01-01T00:00:00Z');
     assert.equal(pick(ps, 'Stop-Time'), '2024-01-01T00:01:30Z');
     assert.equal(pick(pick(ps, 'Service-Data-Container'), 'Change-Time'), '2024-01-01T00:01:30Z');
+    assert.equal(pick(pick(ps, 'Service-Data-Container'), 'Time-Usage'), 42, '${sinceLast}');
   });
 
   test('ims: the SIP request and response timestamps are the send time', () => {
@@ -153,10 +154,11 @@ describe('times: ${sent} and ${sessionStart}', () => {
     assert.equal(pick(ts, 'SIP-Response-Timestamp'), '2024-01-01T00:01:30Z');
   });
 
-  test('not patched (< 0), they read as the compile time, like ${now}', () => {
+  test('not patched (< 0), they read as the compile time, like ${now}, and 0 seconds', () => {
     const ps = pick(pick(written('pgw', 'stop', -1, -1), 'Service-Information'), 'PS-Information');
     assert.equal(pick(ps, 'Start-Time'), '2023-01-01T00:00:00Z');
     assert.equal(pick(ps, 'Stop-Time'), '2023-01-01T00:00:00Z');
+    assert.equal(pick(pick(ps, 'Service-Data-Container'), 'Time-Usage'), 0);
   });
 
   test('anywhere but the whole value of a Time AVP they are refused', () => {
@@ -165,6 +167,12 @@ describe('times: ${sent} and ${sessionStart}', () => {
     assert.throws(
       () => compileAcr(loadTemplate(f), 'start', vars, dict),
       (e: Error) => e instanceof TemplateError && /may only be the whole value of a Time AVP/.test(e.message),
+    );
+    const g = join(tmp, 'since-in-text.yaml');
+    writeFileSync(g, 'command: ACR\navps:\n  - User-Name: "${sinceLast} s"\n');
+    assert.throws(
+      () => compileAcr(loadTemplate(g), 'start', vars, dict),
+      (e: Error) => e instanceof TemplateError && /sinceLast\} may only be the whole value of an Unsigned32 AVP/.test(e.message),
     );
   });
 });

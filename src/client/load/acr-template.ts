@@ -11,6 +11,7 @@
  *   ${now} ${epoch}      the time the template was compiled (ISO 8601 / seconds since 1970)
  *   ${sent}              in a Time AVP: when the record is sent (e.g. Stop-Time, Change-Time)
  *   ${sessionStart}      in a Time AVP: when the session started (e.g. PS-Information's Start-Time)
+ *   ${sinceLast}         in an Unsigned32 AVP: whole seconds since the session's previous record (Time-Usage)
  *   $${                  a literal "${"
  *
  * The session number is the only part that changes from session to session. It has a fixed width, so
@@ -73,6 +74,8 @@ export interface CompiledAcr {
   readonly sentOffsets: readonly number[];
   /** The Time values written from ${sessionStart}. */
   readonly sessionStartOffsets: readonly number[];
+  /** The Unsigned32 values written from ${sinceLast}. */
+  readonly sinceLastOffsets: readonly number[];
 }
 
 export type CompiledTemplates = Record<RecordKind, CompiledAcr>;
@@ -91,6 +94,8 @@ export class TemplateError extends Error {}
  */
 const SENT_NTP = 0xd1a30001;
 const SESSION_START_NTP = 0xd1a30002;
+/** ${sinceLast}, an Unsigned32, is encoded as this number and found the same way. */
+const SINCE_LAST_VALUE = 0xd1a30003;
 
 function ntpIso(ntp: number): string {
   return new Date((ntp - NTP_OFFSET) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -158,6 +163,7 @@ interface Placed {
   n: number;
   sent: number;
   start: number;
+  since: number;
 }
 
 /** Replaces the placeholders of every string in a JSON value; counts session-number sentinels. */
@@ -190,6 +196,7 @@ const PLACEHOLDERS = [
   'epoch',
   'sent',
   'sessionStart',
+  'sinceLast',
 ];
 
 function substituteString(
@@ -247,6 +254,10 @@ function substituteString(
         out += ntpIso(SESSION_START_NTP);
         count.start++;
         break;
+      case 'sinceLast':
+        out += String(SINCE_LAST_VALUE);
+        count.since++;
+        break;
       default:
         throw new TemplateError(
           `${where}: unknown placeholder \${${name}} (a load template knows ${PLACEHOLDERS.map((p) => `\${${p}}`).join(', ')})`,
@@ -283,7 +294,7 @@ export function compileAcr(
   nowMs = Date.now(),
 ): CompiledAcr {
   const where = `${src.name}${src.messages[kind] ? `: ${kind}` : ''}`;
-  const count: Placed = { n: 0, sent: 0, start: 0 };
+  const count: Placed = { n: 0, sent: 0, start: 0, since: 0 };
   const given = messageFor(src, kind);
   // The generator owns the record type and number (below): the template's are dropped unread, so a
   // scenario-style "Accounting-Record-Number: ${seq}" is fine here too.
@@ -387,10 +398,17 @@ export function compileAcr(
       `${where}: \${sent} and \${sessionStart} may only be the whole value of a Time AVP (placed ${count.sent} and ${count.start}, found ${sentOffsets.length} and ${sessionStartOffsets.length} in the encoded message)`,
     );
   }
-  // Until patched they read as the compile time, like ${now}.
+  const sinceLastOffsets = offsetsOf(bytes, SINCE_LAST_VALUE);
+  if (sinceLastOffsets.length !== count.since) {
+    throw new TemplateError(
+      `${where}: \${sinceLast} may only be the whole value of an Unsigned32 AVP (placed ${count.since}, found ${sinceLastOffsets.length} in the encoded message)`,
+    );
+  }
+  // Until patched they read as the compile time, like ${now}, and 0 seconds.
   const compiled = Math.floor(nowMs / 1000) + NTP_OFFSET;
   for (const o of [...sentOffsets, ...sessionStartOffsets]) bytes.writeUInt32BE(compiled >>> 0, o);
-  return { kind, bytes, numberOffsets, recordNumberOffset, timestampOffset, sentOffsets, sessionStartOffsets };
+  for (const o of sinceLastOffsets) bytes.writeUInt32BE(0, o);
+  return { kind, bytes, numberOffsets, recordNumberOffset, timestampOffset, sentOffsets, sessionStartOffsets, sinceLastOffsets };
 }
 
 export function compileTemplates(
@@ -446,7 +464,8 @@ export function sessionDigits(
 /**
  * Writes one request at `pos` of `out` (which has room): the template, then the patches. Returns the
  * position after it. `ntpSeconds` (the send time) < 0 leaves the template's Event-Timestamp and ${sent}
- * values as they are; `sessionStartNtp` < 0 leaves its ${sessionStart} values.
+ * values as they are; `sessionStartNtp` < 0 leaves its ${sessionStart} values, `sinceLastSeconds` < 0 its
+ * ${sinceLast} ones.
  */
 export function writeAcr(
   out: Buffer,
@@ -458,6 +477,7 @@ export function writeAcr(
   endToEnd: number,
   ntpSeconds: number,
   sessionStartNtp = -1,
+  sinceLastSeconds = -1,
 ): number {
   out.set(t.bytes, pos);
   const offs = t.numberOffsets;
@@ -473,6 +493,10 @@ export function writeAcr(
   if (sessionStartNtp >= 0) {
     const start = t.sessionStartOffsets;
     for (let i = 0; i < start.length; i++) put32(out, pos + start[i]!, sessionStartNtp);
+  }
+  if (sinceLastSeconds >= 0) {
+    const since = t.sinceLastOffsets;
+    for (let i = 0; i < since.length; i++) put32(out, pos + since[i]!, sinceLastSeconds);
   }
   return pos + t.bytes.length;
 }

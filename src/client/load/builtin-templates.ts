@@ -72,7 +72,7 @@ function pgw(kind: RecordKind): MessageJson {
         { 'Accounting-Output-Octets': '678901' },
         { 'Rating-Group': 100 },
         { 'Change-Time': '${sent}' },
-        { 'Time-Usage': 60 },
+        { 'Time-Usage': '${sinceLast}' },
         // TS 32.299 Change-Condition: 0 normal release (STOP), 4 record closure (INTERIM).
         { 'Change-Condition': kind === 'stop' ? 0 : 4 },
       ],

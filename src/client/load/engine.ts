@@ -291,7 +291,11 @@ export class LoadEngine {
     const ntp = Math.floor((performance.timeOrigin + now) / 1000) + NTP_OFFSET;
     // ${sessionStart}: the session's start as scheduled (its START left then, give or take the send lag).
     const started = Math.floor((performance.timeOrigin + s.startMs) / 1000) + NTP_OFFSET;
-    c.conn.send(c.templates[s.kind], s.digits, s.record, s, s.atMs, now, ntp, started);
+    // ${sinceLast}: since the previous record as scheduled. Record r ≥ 1 follows INTERIM r − 1, sent at
+    // start + (r − 1) × interval (the START itself for r = 1, and for every record without interims).
+    const previous = s.record <= 1 || this.interimMs <= 0 ? s.startMs : s.startMs + (s.record - 1) * this.interimMs;
+    const sinceLast = s.record === 0 ? 0 : Math.max(0, Math.round((now - previous) / 1000));
+    c.conn.send(c.templates[s.kind], s.digits, s.record, s, s.atMs, now, ntp, started, sinceLast);
     if (s.atMs >= this.measureStart) {
       const st = this.stats;
       st.sent++;

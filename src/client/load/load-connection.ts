@@ -235,7 +235,8 @@ export class LoadConnection<S> {
 
   /**
    * Queues one ACR (written at the next flush). The caller checked canSend. `ntpSeconds` is the
-   * Event-Timestamp and ${sent} to write (< 0: leave the template's), `sessionStartNtp` ${sessionStart}.
+   * Event-Timestamp and ${sent} to write (< 0: leave the template's), `sessionStartNtp` ${sessionStart},
+   * `sinceLastSeconds` ${sinceLast}.
    */
   send(
     t: CompiledAcr,
@@ -246,6 +247,7 @@ export class LoadConnection<S> {
     nowMs: number,
     ntpSeconds: number,
     sessionStartNtp = -1,
+    sinceLastSeconds = -1,
   ): void {
     const slot = this.freeSlots[--this.freeTop]!;
     const hbh = ((this.generation << this.bits) | slot) >>> 0;
@@ -259,7 +261,7 @@ export class LoadConnection<S> {
     this.inFlight++;
     const need = t.bytes.length;
     if (this.pos + need > this.slab.length) this.newSlab(need);
-    this.pos = writeAcr(this.slab, this.pos, t, digits, recordNumber, hbh, this.endToEnd.take(), ntpSeconds, sessionStartNtp);
+    this.pos = writeAcr(this.slab, this.pos, t, digits, recordNumber, hbh, this.endToEnd.take(), ntpSeconds, sessionStartNtp, sinceLastSeconds);
   }
 
   /** Writes everything queued since the last flush in one socket write. */
