@@ -8,11 +8,12 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { AVP, M, RawPeer, acr, avp, cer, resultCode, strOf, u32Of } from '../helpers/raw-peer.js';
+import { AVP, M, RawPeer, acr, answerTo, avp, cer, dwr, resultCode, strOf, u32Of } from '../helpers/raw-peer.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'diamkit-config-cli-'));
@@ -188,6 +189,63 @@ describe('diamkit serve --config', () => {
     } finally {
       c.destroy();
       s.child.kill('SIGTERM');
+    }
+  });
+});
+
+describe('diamkit serve --config: peers to connect to', () => {
+  test('peers.connect opens a connection with CER (the file’s identity); timers.reconnect brings it back after a close', async () => {
+    // A raw peer listening on 127.0.0.1 takes each connection the server makes.
+    const queue: RawPeer[] = [];
+    const listener = net.createServer((sock) => {
+      const p = new RawPeer(sock);
+      p.answerWatchdogs = true;
+      queue.push(p);
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    const port = (listener.address() as net.AddressInfo).port;
+    const nextConnection = async (what: string): Promise<RawPeer> => {
+      for (const end = Date.now() + 10_000; queue.length === 0; await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() > end) throw new Error(`no ${what} within 10 s`);
+      }
+      return queue.shift()!;
+    };
+    const opened = async (p: RawPeer, hbh: number): Promise<void> => {
+      const c = await p.next(5000);
+      assert.equal(c.command, 257, 'the server opens with a CER');
+      assert.equal(strOf(c, AVP.ORIGIN_HOST), 'cdf.example.net', 'the identity of the file');
+      p.send(answerTo(c, 'peer.example.com', [avp(AVP.ACCT_APPLICATION_ID, 3)]));
+      // Open now: a DWR the peer sends is answered.
+      assert.equal(resultCode(await p.exchange(dwr(hbh, hbh, 'peer.example.com'))), 2001);
+    };
+    const f = write('connect.yaml', [
+      ...HEAD,
+      'peers:',
+      '  connect:',
+      '    - host: 127.0.0.1',
+      `      port: ${port}`,
+      'timers:',
+      '  reconnect: 0.3', // Tc, seconds
+      'cdf:',
+      '  enabled: false',
+    ]);
+    const s = await startServe(['--config', f, '--port', '0', '--no-admin']);
+    const all: RawPeer[] = [];
+    try {
+      const first = await nextConnection('connection');
+      all.push(first);
+      await opened(first, 0x51);
+      const t0 = Date.now();
+      first.destroy(); // the transport fails: Tc later the server connects again (RFC 6733 §2.1, Tc)
+      const second = await nextConnection('reconnection');
+      all.push(second);
+      const after = Date.now() - t0;
+      assert.ok(after >= 250, `reconnected after ${after} ms, not before Tc (300 ms)`);
+      await opened(second, 0x52);
+    } finally {
+      s.child.kill('SIGTERM');
+      for (const p of all) p.destroy();
+      listener.close();
     }
   });
 });
