@@ -31,6 +31,11 @@ export interface CdfSettings {
    * would end all its sessions.
    */
   closeOnCtfRestart: boolean;
+  /**
+   * §5.3: a STOP that arrives while INTERIMs are missing closes the record only this many seconds later, so
+   * that late INTERIMs are still merged; 0 closes it at once (with aCRInterimLost).
+   */
+  stopGraceSeconds: number;
 }
 
 export const DEFAULT_CDF_SETTINGS: CdfSettings = {
@@ -43,6 +48,7 @@ export const DEFAULT_CDF_SETTINGS: CdfSettings = {
   closedKeyWindow: 600,
   closedKeyLimit: 100_000,
   closeOnCtfRestart: true,
+  stopGraceSeconds: 2,
 };
 
 /** TS 32.298 closing causes used here (accounting-rf.md §6.4). */

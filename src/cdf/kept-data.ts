@@ -43,6 +43,11 @@ export class KeptData implements KeptAcrsSource {
    * higher one later means the CTF restarted and lost the session (§5.5, session-manager.ts).
    */
   originStateId: number | undefined = undefined;
+  /**
+   * Set when the record's STOP came while INTERIMs were missing and the record waits for them (§5.3,
+   * session-manager.ts): the STOP's event time (ms) and T flag. The STOP is then `last`.
+   */
+  stopped: { at: number; retransmitted: boolean } | undefined = undefined;
 
   constructor(first: string, recordNumber: number, lastEventAt: number | undefined) {
     this.first = first;
@@ -58,6 +63,7 @@ export class KeptData implements KeptAcrsSource {
     if (this.iois !== undefined) o.iois = this.iois as JsonObject[];
     if (this.originStateId !== undefined) o.originStateId = this.originStateId;
     if (this.volumes.length) o.volumes = this.volumes;
+    if (this.stopped !== undefined) o.stopped = { at: this.stopped.at, retransmitted: this.stopped.retransmitted };
     return o;
   }
 
@@ -85,6 +91,7 @@ export class KeptData implements KeptAcrsSource {
     if (this.iois !== undefined) t += `,"iois":${encodeJson(this.iois, 'iois')}`;
     if (this.originStateId !== undefined) t += `,"originStateId":${this.originStateId}`;
     if (this.volumes.length) t += `,"volumes":${encodeJson(this.volumes, 'volumes')}`;
+    if (this.stopped !== undefined) t += `,"stopped":{"at":${this.stopped.at},"retransmitted":${this.stopped.retransmitted}}`;
     return `${t}}`;
   }
 
@@ -104,6 +111,8 @@ export class KeptData implements KeptAcrsSource {
     if (j.iois !== undefined) d.iois = j.iois as NamedValue[];
     if (typeof j.originStateId === 'number') d.originStateId = j.originStateId;
     if (Array.isArray(j.volumes) && j.volumes.length) d.volumes = j.volumes as JsonObject[];
+    const st = j.stopped as { at?: unknown; retransmitted?: unknown } | undefined;
+    if (st && typeof st.at === 'number') d.stopped = { at: st.at, retransmitted: st.retransmitted === true };
     return d;
   }
 }

@@ -225,6 +225,10 @@ export class SessionManager {
   /** Applies one ACR. */
   apply(req: Message, acr: AcrFields): Outcome {
     this.counters.acrs++;
+    return this.applyOne(req, acr);
+  }
+
+  private applyOne(req: Message, acr: AcrFields): Outcome {
     // `at`: when the CDF received the record (supervision runs on this clock). `t`: when the event happened
     // per the CTF (Event-Timestamp, else `at`); CDR times come from it, so a record's times share one clock.
     const at = this.shared(this.now());
@@ -262,6 +266,36 @@ export class SessionManager {
         out.duplicate = true;
         return out;
       }
+      if (d.stopped) {
+        // §5.3: its STOP came while INTERIMs were missing, and waits for them (stopGraceSeconds).
+        if (acr.recordType === RecordType.INTERIM) {
+          // A late one: its number and containers join the record; the STOP stays its last ACR.
+          this.trackNumber(out, s, d, acr.recordNumber);
+          absorbServiceInformation(d, acr.serviceInformation, this.dict);
+          s.lastSeenAt = at;
+          s.counters.acrs = (s.counters.acrs ?? 0n) + 1n;
+          if (d.recordNumbers.missing.length > 0) {
+            out.batch.sessionUpserts = [s];
+            return out;
+          }
+          this.untrack(key);
+          this.rememberClosed(key, d.recordNumbers, at);
+          out.batch.cdrs = [this.stoppedCdr(s)];
+          out.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }];
+          return out;
+        }
+        // Anything else ends the wait: the record closes as its STOP said, then this ACR is taken on its own
+        // (a START opens the key again, so its row is rewritten rather than deleted).
+        this.untrack(key);
+        const stopped = this.stoppedCdr(s);
+        if (acr.recordType !== RecordType.START) this.rememberClosed(key, d.recordNumbers, at);
+        const next = this.applyOne(req, acr);
+        next.batch.cdrs = [stopped, ...(next.batch.cdrs ?? [])];
+        if (!next.batch.sessionUpserts?.some((u) => u === this.sessions.get(key))) {
+          next.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }, ...(next.batch.sessionDeletes ?? [])];
+        }
+        return next;
+      }
       if (acr.recordType === RecordType.START) {
         // START for a session already open: close the old record as incomplete, open a new one (§5.2 impl).
         this.note(out, s, 'startForOpenSession');
@@ -281,6 +315,20 @@ export class SessionManager {
       s.counters.acrs = (s.counters.acrs ?? 0n) + 1n;
       if (acr.interimInterval !== undefined && interim === undefined) s.interimInterval = acr.interimInterval;
       if (acr.recordType === RecordType.STOP) {
+        const grace = this.settings.stopGraceSeconds;
+        if (grace > 0 && d.recordNumbers.missing.length > 0) {
+          // §5.3: INTERIMs are still missing: the record waits a little for them (late ones are merged),
+          // then closes as this STOP says. It is stored with the STOP as its last ACR, so the wait survives
+          // a restart; supervision ends it (supervise).
+          d.last = rawBinary(req);
+          d.stopped = { at: t.getTime(), retransmitted: acr.retransmitted };
+          const expiresAt = new Date(at.getTime() + grace * 1000);
+          this.deadlines.move(s, s.expiresAt?.getTime(), expiresAt.getTime());
+          s.expiresAt = expiresAt;
+          out.batch.sessionUpserts = [s];
+          if (acr.subSessionId === undefined && this.subSessions.size > 0) this.stopSubSessions(req, acr, t, at, out);
+          return out;
+        }
         const anomalies = [...s.anomalies];
         if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
         if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
@@ -499,10 +547,14 @@ export class SessionManager {
       }
       const key = keyOf(s.sessionId, s.subSessionId);
       this.drop(key, s); // its deadline is gone already (take)
-      cdrs.push(this.lostCdr(s, []));
+      if ((s.data as unknown as KeptData).stopped) {
+        cdrs.push(this.stoppedCdr(s)); // §5.3: the grace after its STOP is over
+      } else {
+        cdrs.push(this.lostCdr(s, []));
+        this.counters.supervisionClosed++;
+      }
       this.rememberClosed(key, (s.data as unknown as KeptData).recordNumbers, at);
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
-      this.counters.supervisionClosed++;
     }
     return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
   }
@@ -530,12 +582,30 @@ export class SessionManager {
       const osi = (s.data as unknown as KeptData).originStateId;
       if (osi === undefined || osi >= originStateId) continue;
       this.untrack(key);
-      cdrs.push(this.lostCdr(s, ['ctfRestarted']));
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
+      if ((s.data as unknown as KeptData).stopped) {
+        // Its STOP arrived before the restart: it closes as the STOP said, without waiting further.
+        cdrs.push(this.stoppedCdr(s));
+        continue;
+      }
+      cdrs.push(this.lostCdr(s, ['ctfRestarted']));
       this.counters.restartClosed++;
       this.count('ctfRestarted');
     }
     return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
+  }
+
+  /**
+   * §5.3: the CDR of a session whose STOP waited for missing INTERIMs: closed by that STOP, at its time, with
+   * aCRInterimLost if numbers are still missing. The caller has already stopped tracking it.
+   */
+  private stoppedCdr(s: AccountingSession): Cdr {
+    const d = s.data as unknown as KeptData;
+    const anomalies = [...s.anomalies];
+    if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
+    if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
+    const stop = { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields;
+    return this.close(expand(this.dict, d), stop, s.openedAt, new Date(d.stopped!.at), Cause.PGW_NORMAL, anomalies, s, d.stopped!.retransmitted, { byStop: true });
   }
 
   /**

@@ -180,6 +180,11 @@ const cdf = z
       'true or false',
       'close the open sessions of a CTF whose Origin-State-Id rises (it restarted; default true)',
     ).optional(),
+    stopGraceSeconds: field(
+      wholeSeconds(0),
+      'whole seconds >= 0',
+      'a STOP that arrives while INTERIMs are missing closes the record this much later, merging late ones (default 2; 0 = at once)',
+    ).optional(),
     heapGrowthPercent: field(
       z.number().int().min(0).max(1000),
       'a whole percent 0..1000',
@@ -212,7 +217,7 @@ const cdf = z
       .describe('partial CDR limits (TS 32.298)'),
   })
   .describe('the simulated Rf CDF');
-field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, closeOnCtfRestart, heapGrowthPercent, idleReclaimSeconds, partial)');
+field(cdf, 'a mapping (enabled, interimInterval, supervisionFactor, maxInactivity, closeOnCtfRestart, stopGraceSeconds, heapGrowthPercent, idleReclaimSeconds, partial)');
 
 const admin = z
   .strictObject({

@@ -105,6 +105,7 @@ export function serveExtras(c: DiamkitConfig, file: string): ServeExtras {
       supervisionFactor: c.cdf?.supervisionFactor,
       maxInactivity: c.cdf?.maxInactivity,
       closeOnCtfRestart: c.cdf?.closeOnCtfRestart,
+      stopGraceSeconds: c.cdf?.stopGraceSeconds,
       partialTimeLimit: p?.timeLimit,
       partialVolumeLimit: p?.volumeLimit,
       partialMaxContainers: p?.maxContainers,

@@ -67,6 +67,8 @@ test('hand-made states: no INTERIM yet, no event time, quotes and non-ASCII in c
   d.originStateId = 1_700_000_001;
   d.volumes = [{ dataVolumeGPRSUplink: '12', changeCondition: 2, changeTime: '2024-01-01T00:00:00Z', __key: 'k|"1"' }];
   assertSameText(d, 'with the CTF’s Origin-State-Id and traffic volumes');
+  d.stopped = { at: 1_700_000_100_000, retransmitted: true };
+  assertSameText(d, 'with a STOP waiting for missing INTERIMs');
 });
 
 test('open sessions pin no socket chunk and no Buffer pool slab: ArrayBuffer memory does not grow with them', () => {

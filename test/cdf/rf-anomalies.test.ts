@@ -139,8 +139,10 @@ describe('record-number anomalies (accounting-rf.md §5.3)', () => {
     const aca = await cdf.sendJson(ps(sid, 'INTERIM_RECORD', 3, '2024-01-01T00:03:00Z', [3]));
     assert.equal(resultCodeOf(aca), 2001, 'a gap is accepted');
     await cdf.send(ps(sid, 'STOP_RECORD', 4, '2024-01-01T00:04:00Z', [4]));
-    const [c] = await cdf.cdrs(sid);
+    assert.deepEqual(await cdf.cdrs(sid), [], 'the STOP waits stopGraceSeconds (2) for the missing INTERIM');
+    const c = await waitFor(async () => (await cdf.cdrs(sid))[0], 'the record to close after the grace', 6000);
     assert.ok(c!.anomalies.includes('aCRInterimLost'), `anomalies: ${c!.anomalies}`);
+    assert.equal(c.recordClosingTime.toISOString(), '2024-01-01T00:04:00.000Z', 'at its STOP’s time');
     assert.deepEqual(c!.fields['incomplete-CDR-Indication'], { aCRInterimLost: 'yes' });
     assert.deepEqual(lsnsOf(c!), [1, 3, 4]);
     assert.equal(c!.causeForRecordClosing, 0, 'still closed by its STOP');
@@ -240,6 +242,93 @@ describe('record-number anomalies (accounting-rf.md §5.3)', () => {
     assert.ok((a.aCRInterimLost ?? 0) >= 1, JSON.stringify(a));
     assert.ok((a.startForOpenSession ?? 0) >= 1, JSON.stringify(a));
     assert.ok((a.recordNumberGap ?? 0) >= 2, JSON.stringify(a));
+  });
+});
+
+describe('a STOP that overtakes an INTERIM (accounting-rf.md §5.3, stopGraceSeconds)', () => {
+  test('the late INTERIM is merged and the record closes as soon as nothing is missing; a copy of the STOP is a duplicate', async () => {
+    const cdf = await TestCdf.start({ settings: { interimInterval: 60, stopGraceSeconds: 30 } });
+    try {
+      const sid = 'pgw.example.com;1;overtaken';
+      await cdf.send(ps(sid, 'START_RECORD', 0, '2024-01-01T00:00:00Z'));
+      await cdf.send(ps(sid, 'INTERIM_RECORD', 1, '2024-01-01T00:01:00Z', [1]));
+      const stop = acr(ps(sid, 'STOP_RECORD', 3, '2024-01-01T00:03:00Z', [3]));
+      assert.equal(resultCodeOf(await cdf.sendJson(stop)), 2001, 'the STOP is answered at once');
+      const waiting = await cdf.store.getSession({ sessionId: sid });
+      assert.equal(waiting?.state, 'open', 'stored, waiting for INTERIM 2');
+      assert.equal(waiting?.recordType, 4);
+      assert.deepEqual(await cdf.cdrs(sid), []);
+      const dups = cdf.rf.sessions.counters.duplicates;
+      assert.equal(resultCodeOf(await cdf.sendJson(stop)), 2001);
+      assert.equal(cdf.rf.sessions.counters.duplicates, dups + 1, 'its copy changes nothing');
+
+      await cdf.send(ps(sid, 'INTERIM_RECORD', 2, '2024-01-01T00:02:00Z', [2]));
+      const [c] = await cdf.cdrs(sid);
+      assert.ok(c, 'closed at once when the gap is filled, without waiting out the grace');
+      assert.deepEqual(lsnsOf(c), [1, 3, 2], 'every container, the late one too');
+      assert.equal(c.anomalies.includes('aCRInterimLost'), false, `anomalies: ${c.anomalies}`);
+      assert.ok(c.anomalies.includes('outOfOrder'));
+      assert.equal(c.fields['incomplete-CDR-Indication'], undefined);
+      assert.equal(c.causeForRecordClosing, 0, 'closed by its STOP');
+      assert.equal(c.recordClosingTime.toISOString(), '2024-01-01T00:03:00.000Z', 'at the STOP’s time');
+      assert.equal(c.fields.stopTime, '2024-01-01T00:10:00Z', 'the STOP is the last ACR (vector 11’s Stop-Time)');
+      assert.equal(await cdf.store.getSession({ sessionId: sid }), undefined);
+    } finally {
+      await cdf.close();
+    }
+  });
+
+  test('a START with a new number for the key ends the wait: the record closes as its STOP said, then a new one opens', async () => {
+    const cdf = await TestCdf.start({ settings: { interimInterval: 60, stopGraceSeconds: 30 } });
+    try {
+      const sid = 'pgw.example.com;1;reopened';
+      await cdf.send(ps(sid, 'START_RECORD', 0, '2024-01-01T00:00:00Z'));
+      await cdf.send(ps(sid, 'STOP_RECORD', 2, '2024-01-01T00:02:00Z', [2]));
+      // (START 0 again would be a copy of the first START: a duplicate.)
+      assert.equal(resultCodeOf(await cdf.sendJson(ps(sid, 'START_RECORD', 5, '2024-01-01T01:00:00Z'))), 2001);
+      const [c] = await cdf.cdrs(sid);
+      assert.deepEqual(c?.anomalies, ['recordNumberGap', 'aCRInterimLost']);
+      assert.equal(c?.recordClosingTime.toISOString(), '2024-01-01T00:02:00.000Z');
+      const open = await cdf.store.getSession({ sessionId: sid });
+      assert.equal(open?.state, 'open');
+      assert.equal(open?.openedAt.toISOString(), '2024-01-01T01:00:00.000Z', 'the new record');
+      assert.deepEqual(open?.anomalies, []);
+    } finally {
+      await cdf.close();
+    }
+  });
+
+  test('the wait survives a restart of the CDF; stopGraceSeconds 0 closes at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'diamkit-grace-'));
+    const path = join(dir, 'cdf.db');
+    try {
+      const first = await TestCdf.start({ path, settings: { interimInterval: 60, stopGraceSeconds: 1 } });
+      const sid = 'pgw.example.com;1;grace-restart';
+      await first.send(ps(sid, 'START_RECORD', 0, '2024-01-01T00:00:00Z'));
+      await first.send(ps(sid, 'STOP_RECORD', 2, '2024-01-01T00:02:00Z', [2]));
+      await first.close({ keepFiles: true });
+      const second = await TestCdf.start({ path, settings: { interimInterval: 60, stopGraceSeconds: 1 }, supervisionTickMs: 50 });
+      try {
+        const c = await waitFor(async () => (await second.cdrs(sid))[0], 'the resumed record to close', 5000);
+        assert.deepEqual(c.anomalies, ['recordNumberGap', 'aCRInterimLost'], 'closed by its STOP, not as lost');
+        assert.equal(c.causeForRecordClosing, 0);
+        assert.equal(c.recordClosingTime.toISOString(), '2024-01-01T00:02:00.000Z');
+        assert.equal(second.rf.sessions.counters.supervisionClosed, 0);
+      } finally {
+        await second.close({ keepFiles: true });
+      }
+      const now = await TestCdf.start({ path, settings: { interimInterval: 60, stopGraceSeconds: 0 } });
+      try {
+        const at = 'pgw.example.com;1;grace-none';
+        await now.send(ps(at, 'START_RECORD', 0, '2024-01-01T00:00:00Z'));
+        await now.send(ps(at, 'STOP_RECORD', 2, '2024-01-01T00:02:00Z', [2]));
+        assert.deepEqual((await now.cdrs(at))[0]?.anomalies, ['recordNumberGap', 'aCRInterimLost'], 'at once');
+      } finally {
+        await now.close({ keepFiles: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

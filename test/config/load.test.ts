@@ -62,6 +62,13 @@ describe('errors name file:line, the field and what was expected', () => {
     assert.equal('closeOnCtfRestart' in serveExtras(parseConfig(HEAD.join('\n'), 'diamkit.yaml').config, 'diamkit.yaml').cdf, false);
   });
 
+  test('cdf.stopGraceSeconds must be whole seconds >= 0; a valid one reaches the CDF settings', () => {
+    const e = errorOf([...HEAD, 'cdf:', '  stopGraceSeconds: -1']);
+    assert.match(e.summary, /^diamkit\.yaml:5: cdf\.stopGraceSeconds: expected whole seconds >= 0, got -1$/);
+    const c = parseConfig([...HEAD, 'cdf:', '  stopGraceSeconds: 0'].join('\n'), 'diamkit.yaml');
+    assert.equal(serveExtras(c.config, 'diamkit.yaml').cdf.stopGraceSeconds, 0);
+  });
+
   test('unknown key, with the likely intended one', () => {
     const e = errorOf([...HEAD, 'timers:', '  watchdog: 30', '  requestTimout: 5']);
     assert.equal(
