@@ -50,7 +50,7 @@ export class RfApplication {
   async start(): Promise<void> {
     for await (const s of this.opts.store.loadOpenSessions()) this.sessions.restore(s);
     await this.restoreClosedKeys();
-    this.sessions.addSequenceBlock(await this.opts.store.allocateSequence(SEQUENCE, this.sequenceBlock), this.sequenceBlock);
+    this.sessions.sequence.add(await this.opts.store.allocateSequence(SEQUENCE, this.sequenceBlock), this.sequenceBlock);
     const tick = this.opts.supervisionTickMs ?? 1000;
     this.timer = setInterval(() => this.commitClosed(this.sessions.supervise()), tick);
     this.timer.unref();
@@ -102,11 +102,11 @@ export class RfApplication {
    * instances sharing a database never give two CDRs the same number (CdrStore.allocateSequence).
    */
   private refillSequence(): void {
-    if (this.allocating || this.sessions.hasSpareSequence || this.sessions.sequenceRemaining() > this.sequenceBlock / 2) return;
+    if (this.allocating || this.sessions.sequence.hasSpare || this.sessions.sequence.remaining() > this.sequenceBlock / 2) return;
     this.allocating = true;
     this.opts.store
       .allocateSequence(SEQUENCE, this.sequenceBlock)
-      .then((first) => this.sessions.addSequenceBlock(first, this.sequenceBlock))
+      .then((first) => this.sessions.sequence.add(first, this.sequenceBlock))
       .catch(() => undefined) // tried again at the next ACR
       .finally(() => (this.allocating = false));
   }

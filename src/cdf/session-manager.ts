@@ -11,7 +11,7 @@
 import type { Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { RecordType, type AcrFields } from './acr.js';
-import { buildCdr, imsCauseCode, type SessionData } from './cdr-builder.js';
+import { imsCauseCode } from './cdr-builder.js';
 import type { AccountingSession, Cdr, JsonObject, StoreBatch } from './store.js';
 import { Cause, DEFAULT_CDF_SETTINGS, partialCause, type CdfSettings } from './cdf-settings.js';
 import { ClosedKeys } from './closed-keys.js';
@@ -27,7 +27,11 @@ import {
   rawBinary,
 } from './record-data.js';
 import { ownText } from './own-text.js';
-import { newCdrId } from './store-records.js';
+import { RecordCloser, lastEventTime } from './record-closer.js';
+import { OriginStates } from './origin-states.js';
+import { SequenceBlocks } from './sequence-blocks.js';
+import { SharedValues } from './shared-values.js';
+import { SubSessionIndex } from './sub-sessions.js';
 
 export { Cause, DEFAULT_CDF_SETTINGS, type CdfSettings } from './cdf-settings.js';
 
@@ -54,29 +58,26 @@ function keyOf(sessionId: string, sub?: bigint): string {
   return sub === undefined ? sessionId : `${sessionId}\u0000${sub}`;
 }
 
-/** CTFs whose Origin-State-Id is remembered at most (one entry per Origin-Host that sends one). */
-const MAX_ORIGIN_STATES = 100_000;
-
 /** Shared empty lists (a session copies on its first write): most sessions never need their own. */
 const NO_ANOMALIES: readonly string[] = Object.freeze([]);
 
 export class SessionManager {
   readonly sessions = new Map<string, AccountingSession>();
   readonly counters: CdfCounters = { acrs: 0, duplicates: 0, cdrs: 0, anomalies: {}, supervisionClosed: 0, restartClosed: 0, partials: 0 };
-  /** localRecordSequenceNumbers: the current block [next, end) and the next block, from CdrStore.allocateSequence. */
-  private seq = { next: 1, end: Number.POSITIVE_INFINITY, bounded: false };
-  private spareSeq: { first: number; count: number } | undefined;
+  /** localRecordSequenceNumbers, from blocks the store reserves (RfApplication asks for them). */
+  readonly sequence = new SequenceBlocks();
+  /** What a closed record holds: the CDR of each way a record ends. */
+  private readonly closer: RecordCloser;
   /** Keys of closed sessions and EVENTs, for duplicate detection. */
   private readonly closed: ClosedKeys;
   /** The open sessions by supervision deadline (expiresAt): every change of `sessions` goes through track/untrack. */
   private readonly deadlines = new DeadlineIndex<AccountingSession>();
-  /**
-   * The keys of the open sessions that have an Accounting-Sub-Session-Id, by Session-Id: a STOP without one
-   * closes them all (accounting-rf.md §5.1). Empty unless a CTF uses sub-sessions.
-   */
-  private readonly subSessions = new Map<string, Set<string>>();
-  /** The highest Origin-State-Id each CTF told (by Origin-Host as sent), for restart detection (§5.5). */
-  private readonly originStates = new Map<string, number>();
+  /** Open sessions with an Accounting-Sub-Session-Id, by Session-Id (§5.1). */
+  private readonly subSessions = new SubSessionIndex();
+  /** The highest Origin-State-Id each CTF told, for restart detection (§5.5). */
+  private readonly originStates = new OriginStates();
+  /** Origin-Hosts, realms, Service-Context-Ids and instants, kept once across sessions. */
+  private readonly values = new SharedValues();
 
   constructor(
     readonly dict: Dictionary,
@@ -84,6 +85,7 @@ export class SessionManager {
     private readonly now: () => Date = () => new Date(),
   ) {
     this.closed = new ClosedKeys(settings.closedKeyWindow, settings.closedKeyLimit);
+    this.closer = new RecordCloser(dict, this.counters, this.sequence);
   }
 
   /** Resumes open sessions loaded from the store after a restart. */
@@ -93,7 +95,7 @@ export class SessionManager {
     this.track(keyOf(s.sessionId, s.subSessionId), s);
     // What the CTF told before the restart: a higher Origin-State-Id from it now closes these sessions.
     const osi = d.originStateId;
-    if (osi !== undefined && !((this.originStates.get(s.originHost) ?? -1) >= osi)) this.originStates.set(s.originHost, osi);
+    if (osi !== undefined) this.originStates.seed(s.originHost, osi);
   }
 
   /** Makes `s` the open session of `key` (replacing any other) and files its supervision deadline. */
@@ -102,11 +104,7 @@ export class SessionManager {
     if (prev && prev !== s && prev.expiresAt) this.deadlines.delete(prev, prev.expiresAt.getTime());
     this.sessions.set(key, s);
     if (s.expiresAt) this.deadlines.add(s, s.expiresAt.getTime());
-    if (s.subSessionId !== undefined) {
-      let keys = this.subSessions.get(s.sessionId);
-      if (!keys) this.subSessions.set(s.sessionId, (keys = new Set()));
-      keys.add(key);
-    }
+    if (s.subSessionId !== undefined) this.subSessions.add(s.sessionId, key);
   }
 
   /** Forgets the open session of `key` and its deadline. */
@@ -120,38 +118,7 @@ export class SessionManager {
   /** Forgets the open session `s` of `key` (its deadline is the caller's). */
   private drop(key: string, s: AccountingSession): void {
     this.sessions.delete(key);
-    if (s.subSessionId === undefined) return;
-    const keys = this.subSessions.get(s.sessionId);
-    if (keys?.delete(key) && keys.size === 0) this.subSessions.delete(s.sessionId);
-  }
-
-  /**
-   * Gives the session manager `count` localRecordSequenceNumbers starting at `first`, reserved in the store
-   * (CdrStore.allocateSequence) so that CDF instances sharing one database never hand out the same number.
-   * The first block is used at once; a later one when the current block runs out.
-   */
-  addSequenceBlock(first: number, count: number): void {
-    if (!this.seq.bounded) this.seq = { next: first, end: first + count, bounded: true };
-    else this.spareSeq = { first, count };
-  }
-
-  /** Numbers left in the current and the spare block (Infinity before any block was given). */
-  sequenceRemaining(): number {
-    return this.seq.end - this.seq.next + (this.spareSeq?.count ?? 0);
-  }
-
-  /** Whether a spare block is already waiting. */
-  get hasSpareSequence(): boolean {
-    return this.spareSeq !== undefined;
-  }
-
-  private nextSequence(): number {
-    if (this.seq.next >= this.seq.end && this.spareSeq) {
-      this.seq = { next: this.spareSeq.first, end: this.spareSeq.first + this.spareSeq.count, bounded: true };
-      this.spareSeq = undefined;
-    }
-    // Past the end with no spare block (the store did not answer in time): keep counting rather than fail.
-    return this.seq.next++;
+    if (s.subSessionId !== undefined) this.subSessions.delete(s.sessionId, key);
   }
 
   private rememberClosed(key: string, numbers: { max: number; missing: readonly number[] }, at: Date): void {
@@ -196,7 +163,7 @@ export class SessionManager {
   }
 
   private count(anomaly: string): void {
-    this.counters.anomalies[anomaly] = (this.counters.anomalies[anomaly] ?? 0) + 1;
+    this.closer.count(anomaly);
   }
 
   private supervisionDeadline(s: AccountingSession, at: Date): Date {
@@ -205,21 +172,7 @@ export class SessionManager {
 
   private deadline(interval: number | undefined, at: Date): Date {
     const secs = interval ? interval * this.settings.supervisionFactor : this.settings.maxInactivity;
-    return this.shared(new Date(at.getTime() + secs * 1000));
-  }
-
-  /**
-   * One Date object per instant: the sessions opened or updated in the same millisecond (or with the same
-   * Event-Timestamp) share it rather than holding a copy each. Nothing mutates a session's Dates.
-   */
-  private readonly lastDates: Date[] = [];
-  private shared(d: Date): Date {
-    const t = d.getTime();
-    const c = this.lastDates;
-    for (let i = 0; i < c.length; i++) if (c[i]!.getTime() === t) return c[i]!;
-    if (c.length >= 4) c.shift();
-    c.push(d);
-    return d;
+    return this.values.date(new Date(at.getTime() + secs * 1000));
   }
 
   /** Applies one ACR. */
@@ -231,8 +184,8 @@ export class SessionManager {
   private applyOne(req: Message, acr: AcrFields): Outcome {
     // `at`: when the CDF received the record (supervision runs on this clock). `t`: when the event happened
     // per the CTF (Event-Timestamp, else `at`); CDR times come from it, so a record's times share one clock.
-    const at = this.shared(this.now());
-    const t = acr.eventTimestamp === undefined ? at : this.shared(acr.eventTimestamp);
+    const at = this.values.date(this.now());
+    const t = acr.eventTimestamp === undefined ? at : this.values.date(acr.eventTimestamp);
     const key = keyOf(acr.sessionId, acr.subSessionId);
     const s = this.sessions.get(key);
     const interim = this.settings.interimInterval;
@@ -250,7 +203,7 @@ export class SessionManager {
     if (acr.recordType === RecordType.EVENT) {
       const data = expand(this.dict, this.newKept(req, acr), acrJson(req, acr.serviceInformation));
       const cause = imsCauseCode(data.info) >= 1 ? Cause.IMS_UNSUCCESSFUL : Cause.IMS_NORMAL;
-      const cdr = this.close(data, acr, t, t, cause, [], undefined, acr.retransmitted);
+      const cdr = this.closer.close(data, acr, t, t, cause, [], undefined, acr.retransmitted);
       const prev = this.closed.get(key);
       this.rememberClosed(key, { max: Math.max(acr.recordNumber, prev?.max ?? -1), missing: (prev?.missing ?? []) as number[] }, at);
       out.batch.cdrs = [cdr];
@@ -280,14 +233,14 @@ export class SessionManager {
           }
           this.untrack(key);
           this.rememberClosed(key, d.recordNumbers, at);
-          out.batch.cdrs = [this.stoppedCdr(s)];
+          out.batch.cdrs = [this.closer.afterWait(s)];
           out.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }];
           return out;
         }
         // Anything else ends the wait: the record closes as its STOP said, then this ACR is taken on its own
         // (a START opens the key again, so its row is rewritten rather than deleted).
         this.untrack(key);
-        const stopped = this.stoppedCdr(s);
+        const stopped = this.closer.afterWait(s);
         if (acr.recordType !== RecordType.START) this.rememberClosed(key, d.recordNumbers, at);
         const next = this.applyOne(req, acr);
         next.batch.cdrs = [stopped, ...(next.batch.cdrs ?? [])];
@@ -300,7 +253,7 @@ export class SessionManager {
         // START for a session already open: close the old record as incomplete, open a new one (§5.2 impl).
         this.note(out, s, 'startForOpenSession');
         this.count('aCRStopLost');
-        const old = this.close(expand(this.dict, d), acr, s.openedAt, lastEventTime(s, d), this.causeAbnormal(d, acr), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
+        const old = this.closer.close(expand(this.dict, d), acr, s.openedAt, lastEventTime(s, d), this.closer.causeAbnormal(d, acr.serviceContextId), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
         const fresh = this.open(req, acr, at, ['startForOpenSession']);
         out.batch.cdrs = [old];
         out.batch.sessionUpserts = [fresh];
@@ -329,11 +282,8 @@ export class SessionManager {
           if (acr.subSessionId === undefined && this.subSessions.size > 0) this.stopSubSessions(req, acr, t, at, out);
           return out;
         }
-        const anomalies = [...s.anomalies];
-        if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
-        if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
         // The STOP is the last ACR of the record: its JSON form is made here, not kept.
-        const cdr = this.close(expand(this.dict, d, undefined, acrJson(req, acr.serviceInformation)), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true });
+        const cdr = this.closer.byStop(s, t, acr.retransmitted, acrJson(req, acr.serviceInformation));
         this.untrack(key);
         this.rememberClosed(key, d.recordNumbers, at);
         out.batch.cdrs = [cdr];
@@ -379,7 +329,7 @@ export class SessionManager {
     out.anomalies.push('aCRStartLost');
     const kept = this.newKept(req, acr);
     const data = expand(this.dict, kept, acrJson(req, acr.serviceInformation));
-    const cdr = this.close(data, acr, t, t, Cause.PGW_NORMAL, ['aCRStartLost'], undefined, acr.retransmitted, { byStop: true, stopOnly: true });
+    const cdr = this.closer.close(data, acr, t, t, Cause.PGW_NORMAL, ['aCRStartLost'], undefined, acr.retransmitted, { byStop: true, stopOnly: true });
     this.rememberClosed(key, kept.recordNumbers, at);
     out.batch.cdrs = [cdr];
     return out;
@@ -392,17 +342,15 @@ export class SessionManager {
    * them to each would count their volumes several times.
    */
   private stopSubSessions(req: Message, acr: AcrFields, t: Date, at: Date, out: Outcome): void {
-    const keys = this.subSessions.get(acr.sessionId);
-    if (!keys) return;
+    const keys = this.subSessions.keysOf(acr.sessionId);
+    if (keys.length === 0) return;
     const stop = acrJson(req, acr.serviceInformation);
     const cdrs = (out.batch.cdrs ??= []);
     const deletes = (out.batch.sessionDeletes ??= []);
-    for (const key of [...keys]) {
+    for (const key of keys) {
       const s = this.sessions.get(key)!;
       const d = s.data as unknown as KeptData;
-      const anomalies = d.recordNumbers.missing.length ? [...s.anomalies, 'aCRInterimLost'] : [...s.anomalies];
-      if (d.recordNumbers.missing.length) this.count('aCRInterimLost');
-      cdrs.push(this.close(expand(this.dict, d, undefined, stop), acr, s.openedAt, t, Cause.PGW_NORMAL, anomalies, s, acr.retransmitted, { byStop: true }));
+      cdrs.push(this.closer.byStop(s, t, acr.retransmitted, stop));
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
       this.untrack(key);
       this.rememberClosed(key, d.recordNumbers, at);
@@ -428,10 +376,6 @@ export class SessionManager {
     rn.max = Math.max(rn.max, n);
   }
 
-  private causeAbnormal(d: KeptData, acr: AcrFields): number {
-    return d.ps || acr.serviceContextId?.startsWith('32251') ? Cause.PGW_ABNORMAL : Cause.IMS_MANAGEMENT;
-  }
-
   /** The state a record starts with, from the ACR that opens it. */
   private newKept(req: Message, acr: AcrFields): KeptData {
     const si = acr.serviceInformation;
@@ -450,16 +394,16 @@ export class SessionManager {
     const s: AccountingSession = {
       sessionId,
       subSessionId: acr.subSessionId,
-      originHost: this.intern(acr.originHost),
-      originRealm: this.intern(acr.originRealm),
+      originHost: this.values.text(acr.originHost),
+      originRealm: this.values.text(acr.originRealm),
       state: 'open',
       recordType: acr.recordType as AccountingSession['recordType'],
       lastRecordNumber: acr.recordNumber,
-      openedAt: acr.eventTimestamp === undefined ? at : this.shared(acr.eventTimestamp),
+      openedAt: acr.eventTimestamp === undefined ? at : this.values.date(acr.eventTimestamp),
       lastSeenAt: at,
       expiresAt: this.deadline(interimInterval, at),
       interimInterval,
-      serviceContextId: acr.serviceContextId === undefined ? undefined : this.intern(acr.serviceContextId),
+      serviceContextId: acr.serviceContextId === undefined ? undefined : this.values.text(acr.serviceContextId),
       partialSequence: 0,
       counters: { acrs: 1n },
       anomalies: anomalies.length ? [...anomalies] : (NO_ANOMALIES as string[]),
@@ -469,25 +413,14 @@ export class SessionManager {
     return s;
   }
 
-  /** Origin-Host, Origin-Realm and Service-Context-Id repeat across sessions: one copy of each is kept. */
-  private readonly interned = new Map<string, string>();
-  private intern(s: string): string {
-    let v = this.interned.get(s);
-    if (v === undefined) {
-      v = ownText(s);
-      if (this.interned.size < 10_000) this.interned.set(v, v);
-    }
-    return v;
-  }
-
   /** §5.4: whether this INTERIM (event time `at`) closes a partial record; returns it. */
   private partialDue(s: AccountingSession, d: KeptData, at: Date): Cdr | undefined {
     // IMS records have no containers: only the time limit applies, with the IMS cause timeLimit (3).
-    const pgw = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields) === Cause.PGW_ABNORMAL;
+    const pgw = this.closer.causeAbnormal(d, s.serviceContextId) === Cause.PGW_ABNORMAL;
     const cause = partialCause(this.settings, pgw, at.getTime() - s.openedAt.getTime(), d.volumes.length ? d.containers.concat(d.volumes) : d.containers);
     if (cause === undefined) return undefined;
     s.partialSequence++;
-    const cdr = this.close(expand(this.dict, d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
+    const cdr = this.closer.close(expand(this.dict, d), { recordType: RecordType.INTERIM, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, at, cause, [...s.anomalies], s);
     cdr.recordSequenceNumber = s.partialSequence;
     cdr.fields.recordSequenceNumber = s.partialSequence;
     // The next partial record continues the session from here.
@@ -495,42 +428,6 @@ export class SessionManager {
     d.containers = NO_CONTAINERS as JsonObject[];
     d.volumes = NO_CONTAINERS as JsonObject[];
     return cdr;
-  }
-
-  private close(
-    d: SessionData,
-    acr: AcrFields,
-    openedAt: Date,
-    closedAt: Date,
-    cause: number,
-    anomalies: string[],
-    s?: AccountingSession,
-    retransmission?: boolean,
-    how: { byStop?: boolean; stopOnly?: boolean } = {},
-  ): Cdr {
-    this.counters.cdrs++;
-    const partialSeq = s && s.partialSequence > 0 ? s.partialSequence + (acr.recordType === RecordType.INTERIM ? 0 : 1) : undefined;
-    return buildCdr(
-      { ...d, containers: d.containers.map(unkeyed), volumes: d.volumes?.map(unkeyed) },
-      {
-        id: newCdrId(),
-        sessionId: s?.sessionId ?? acr.sessionId,
-        subSessionId: s?.subSessionId ?? acr.subSessionId,
-        originHost: s?.originHost ?? acr.originHost,
-        originRealm: s?.originRealm ?? acr.originRealm,
-        openedAt,
-        closedAt,
-        cause,
-        anomalies,
-        recordSequenceNumber: partialSeq,
-        localRecordSequenceNumber: this.nextSequence(),
-        serviceContextId: s?.serviceContextId ?? acr.serviceContextId,
-        recordType: acr.recordType,
-        retransmission,
-        byStop: how.byStop,
-        stopOnly: how.stopOnly,
-      },
-    );
   }
 
   /** Supervision (§5.5): closes every open session whose deadline passed; returns the batch to commit. */
@@ -548,9 +445,9 @@ export class SessionManager {
       const key = keyOf(s.sessionId, s.subSessionId);
       this.drop(key, s); // its deadline is gone already (take)
       if ((s.data as unknown as KeptData).stopped) {
-        cdrs.push(this.stoppedCdr(s)); // §5.3: the grace after its STOP is over
+        cdrs.push(this.closer.afterWait(s)); // §5.3: the grace after its STOP is over
       } else {
-        cdrs.push(this.lostCdr(s, []));
+        cdrs.push(this.closer.lost(s, []));
         this.counters.supervisionClosed++;
       }
       this.rememberClosed(key, (s.data as unknown as KeptData).recordNumbers, at);
@@ -571,10 +468,7 @@ export class SessionManager {
    */
   noteOriginState(originHost: string, originStateId: number): StoreBatch | undefined {
     if (!this.settings.closeOnCtfRestart || !Number.isInteger(originStateId)) return undefined;
-    const prev = this.originStates.get(originHost);
-    if (prev !== undefined && originStateId <= prev) return undefined;
-    if (prev !== undefined || this.originStates.size < MAX_ORIGIN_STATES) this.originStates.set(ownText(originHost), originStateId);
-    if (prev === undefined) return undefined;
+    if (this.originStates.rise(originHost, originStateId) === undefined) return undefined;
     const cdrs: Cdr[] = [];
     const deletes: { sessionId: string; subSessionId?: bigint }[] = [];
     for (const [key, s] of this.sessions) {
@@ -585,53 +479,18 @@ export class SessionManager {
       deletes.push({ sessionId: s.sessionId, subSessionId: s.subSessionId });
       if ((s.data as unknown as KeptData).stopped) {
         // Its STOP arrived before the restart: it closes as the STOP said, without waiting further.
-        cdrs.push(this.stoppedCdr(s));
+        cdrs.push(this.closer.afterWait(s));
         continue;
       }
-      cdrs.push(this.lostCdr(s, ['ctfRestarted']));
+      cdrs.push(this.closer.lost(s, ['ctfRestarted']));
       this.counters.restartClosed++;
       this.count('ctfRestarted');
     }
     return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
   }
 
-  /**
-   * §5.3: the CDR of a session whose STOP waited for missing INTERIMs: closed by that STOP, at its time, with
-   * aCRInterimLost if numbers are still missing. The caller has already stopped tracking it.
-   */
-  private stoppedCdr(s: AccountingSession): Cdr {
-    const d = s.data as unknown as KeptData;
-    const anomalies = [...s.anomalies];
-    if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
-    if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
-    const stop = { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields;
-    return this.close(expand(this.dict, d), stop, s.openedAt, new Date(d.stopped!.at), Cause.PGW_NORMAL, anomalies, s, d.stopped!.retransmitted, { byStop: true });
-  }
-
-  /**
-   * §5.5: the CDR of an open session closed without its STOP (supervision, a CTF restart): incomplete
-   * (aCRStopLost), IMS cause managementIntervention or P-GW abnormalRelease, closed at the time of the last
-   * ACR received (its Event-Timestamp, on the CDR's clock). The caller has already stopped tracking it.
-   */
-  private lostCdr(s: AccountingSession, why: string[]): Cdr {
-    const d = s.data as unknown as KeptData;
-    const cause = this.causeAbnormal(d, { serviceContextId: s.serviceContextId } as AcrFields);
-    this.count('aCRStopLost');
-    return this.close(expand(this.dict, d), { recordType: RecordType.STOP, serviceContextId: s.serviceContextId } as AcrFields, s.openedAt, lastEventTime(s, d), cause, [...s.anomalies, 'aCRStopLost', ...why], s);
-  }
-
   /** Open sessions filed by deadline and the seconds they are filed under (tests, diagnostics). */
   get supervisionIndex(): { sessions: number; seconds: number } {
     return { sessions: this.deadlines.size, seconds: this.deadlines.buckets };
   }
-}
-
-/** When the last ACR of the session happened: its Event-Timestamp, else when it was received. */
-function lastEventTime(s: AccountingSession, d: KeptData): Date {
-  return d.lastEventAt !== undefined ? new Date(d.lastEventAt) : s.lastSeenAt;
-}
-
-/** A kept container as the CDR lists it: without the key it was de-duplicated by. */
-function unkeyed({ __key: _k, ...c }: JsonObject): JsonObject {
-  return c;
 }
