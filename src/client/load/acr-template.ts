@@ -1,6 +1,7 @@
 /**
  * ACR templates, pre-encoded once per record kind and per connection, then copied and patched in place
- * for every request: the hot path never encodes a message (DESIGN.md, performance habits).
+ * for every request: the hot path never encodes a message (DESIGN.md, performance habits). The
+ * placeholders and their sentinels are in template-placeholders.ts.
  *
  * A template is a message in our JSON/YAML form (docs/message-format.md). String values may hold
  * placeholders, filled in when the template is compiled:
@@ -36,6 +37,17 @@ import {
   type MessageJson,
 } from '../../dictionary/message-format.js';
 import { BUILTIN_TEMPLATES } from './builtin-templates.js';
+import {
+  SESSION_NUMBER_DIGITS,
+  TemplateError,
+  locatePlaced,
+  newPlaced,
+  sessionIdToPatch,
+  sessionPrefix,
+  substitute,
+} from './template-placeholders.js';
+
+export { NTP_OFFSET, SESSION_NUMBER_DIGITS, TemplateError, sessionPrefix } from './template-placeholders.js';
 
 export type RecordKind = 'start' | 'interim' | 'stop' | 'event';
 export const RECORD_KINDS: readonly RecordKind[] = ['start', 'interim', 'stop', 'event'];
@@ -79,36 +91,6 @@ export interface CompiledAcr {
 }
 
 export type CompiledTemplates = Record<RecordKind, CompiledAcr>;
-
-export const SESSION_NUMBER_DIGITS = 10;
-/** Stands for the session number while the template is encoded: ten control characters no real value has. */
-const SENTINEL = '\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000e\u000f';
-const SENTINEL_BYTES = Buffer.from(SENTINEL, 'latin1');
-
-export class TemplateError extends Error {}
-
-/**
- * ${sent} and ${sessionStart} are encoded as these instants, whose Time values (NTP seconds, RFC 6733
- * §4.3.1) are then found in the bytes and patched per request, as the session number is. 2011-06-15 at
- * 10:35:13 and 10:35:14 UTC: a template naming those very seconds is refused, not misread (counts checked).
- */
-const SENT_NTP = 0xd1a30001;
-const SESSION_START_NTP = 0xd1a30002;
-/** ${sinceLast}, an Unsigned32, is encoded as this number and found the same way. */
-const SINCE_LAST_VALUE = 0xd1a30003;
-
-function ntpIso(ntp: number): string {
-  return new Date((ntp - NTP_OFFSET) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** Every place the four octets of `value` stand in `b`. */
-function offsetsOf(b: Buffer, value: number): number[] {
-  const needle = Buffer.alloc(4);
-  needle.writeUInt32BE(value);
-  const out: number[] = [];
-  for (let at = b.indexOf(needle); at >= 0; at = b.indexOf(needle, at + 4)) out.push(at);
-  return out;
-}
 
 /** A template named on the command line: "ims", "pgw", or a JSON/YAML file. */
 export function loadTemplate(spec: string): TemplateSource {
@@ -158,119 +140,7 @@ function messageFor(src: TemplateSource, kind: RecordKind): MessageJson {
   return (m[kind] ?? m.default ?? m.start ?? Object.values(m)[0])!;
 }
 
-/** How many session numbers, ${sent} and ${sessionStart} the substitution placed. */
-interface Placed {
-  n: number;
-  sent: number;
-  start: number;
-  since: number;
-}
-
-/** Replaces the placeholders of every string in a JSON value; counts session-number sentinels. */
-function substitute(
-  v: JsonValue,
-  vars: TemplateVars,
-  nowMs: number,
-  count: Placed,
-  where: string,
-): JsonValue {
-  if (typeof v === 'string') return substituteString(v, vars, nowMs, count, where);
-  if (Array.isArray(v)) return v.map((x, i) => substitute(x, vars, nowMs, count, `${where}[${i}]`));
-  if (v && typeof v === 'object') {
-    const out: { [k: string]: JsonValue } = {};
-    for (const [k, x] of Object.entries(v)) out[k] = substitute(x, vars, nowMs, count, `${where}/${k}`);
-    return out;
-  }
-  return v;
-}
-
 const OWN_AVP_NAMES = new Set(['Accounting-Record-Type', 'Accounting-Record-Number']);
-
-const PLACEHOLDERS = [
-  'session',
-  'sessionNumber',
-  'originHost',
-  'originRealm',
-  'destinationRealm',
-  'now',
-  'epoch',
-  'sent',
-  'sessionStart',
-  'sinceLast',
-];
-
-function substituteString(
-  s: string,
-  vars: TemplateVars,
-  nowMs: number,
-  count: Placed,
-  where: string,
-): string {
-  if (!s.includes('${')) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '$' && s[i + 1] === '$' && s[i + 2] === '{') {
-      out += '${';
-      i += 2;
-      continue;
-    }
-    if (s[i] !== '$' || s[i + 1] !== '{') {
-      out += s[i];
-      continue;
-    }
-    const end = s.indexOf('}', i + 2);
-    if (end < 0) throw new TemplateError(`${where}: unclosed "\${" in "${s}"`);
-    const name = s.slice(i + 2, end).trim();
-    i = end;
-    switch (name) {
-      case 'session':
-        out += `${sessionPrefix(vars)}${SENTINEL}`;
-        count.n++;
-        break;
-      case 'sessionNumber':
-        out += SENTINEL;
-        count.n++;
-        break;
-      case 'originHost':
-        out += vars.originHost;
-        break;
-      case 'originRealm':
-        out += vars.originRealm;
-        break;
-      case 'destinationRealm':
-        out += vars.destinationRealm;
-        break;
-      case 'now':
-        out += new Date(nowMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
-        break;
-      case 'epoch':
-        out += String(Math.floor(nowMs / 1000));
-        break;
-      case 'sent':
-        out += ntpIso(SENT_NTP);
-        count.sent++;
-        break;
-      case 'sessionStart':
-        out += ntpIso(SESSION_START_NTP);
-        count.start++;
-        break;
-      case 'sinceLast':
-        out += String(SINCE_LAST_VALUE);
-        count.since++;
-        break;
-      default:
-        throw new TemplateError(
-          `${where}: unknown placeholder \${${name}} (a load template knows ${PLACEHOLDERS.map((p) => `\${${p}}`).join(', ')})`,
-        );
-    }
-  }
-  return out;
-}
-
-/** RFC 6733 §8.8: <DiameterIdentity>;<high 32 bits>;<low 32 bits>; the low part is the session number. */
-export function sessionPrefix(vars: TemplateVars): string {
-  return `${vars.originHost};${vars.sessionHigh};`;
-}
 
 /** The Session-Id of session `n` for these vars: what the compiled bytes carry once patched. */
 export function sessionIdOf(vars: TemplateVars, n: number): string {
@@ -294,7 +164,7 @@ export function compileAcr(
   nowMs = Date.now(),
 ): CompiledAcr {
   const where = `${src.name}${src.messages[kind] ? `: ${kind}` : ''}`;
-  const count: Placed = { n: 0, sent: 0, start: 0, since: 0 };
+  const count = newPlaced();
   const given = messageFor(src, kind);
   // The generator owns the record type and number (below): the template's are dropped unread, so a
   // scenario-style "Accounting-Record-Number: ${seq}" is fine here too.
@@ -332,7 +202,7 @@ export function compileAcr(
     (a) => !isBase(a, Code.ACCOUNTING_RECORD_TYPE) && !isBase(a, Code.ACCOUNTING_RECORD_NUMBER),
   );
   if (!avps.some((a) => isBase(a, Code.SESSION_ID))) {
-    avps.unshift(str(Code.SESSION_ID, `${sessionPrefix(vars)}${SENTINEL}`, 'UTF8String'));
+    avps.unshift(str(Code.SESSION_ID, sessionIdToPatch(vars), 'UTF8String'));
     count.n++;
   }
   const after = (code: number) => avps.findIndex((a) => isBase(a, code)) + 1;
@@ -370,20 +240,7 @@ export function compileAcr(
   msg.endToEndId = 0;
   const bytes = encodeMessage(msg);
 
-  const numberOffsets: number[] = [];
-  for (
-    let at = bytes.indexOf(SENTINEL_BYTES);
-    at >= 0;
-    at = bytes.indexOf(SENTINEL_BYTES, at + SENTINEL_BYTES.length)
-  ) {
-    numberOffsets.push(at);
-    bytes.write('0'.repeat(SESSION_NUMBER_DIGITS), at, 'latin1');
-  }
-  if (numberOffsets.length !== count.n) {
-    throw new TemplateError(
-      `${where}: \${session}/\${sessionNumber} may only stand in string values (${count.n} placed, ${numberOffsets.length} found in the encoded message)`,
-    );
-  }
+  const placedAt = locatePlaced(bytes, count, where, nowMs);
   let recordNumberOffset = -1;
   let timestampOffset = -1;
   forEachTopLevelAvp(bytes, (code, vendor, dataAt, dataLen) => {
@@ -391,24 +248,7 @@ export function compileAcr(
     if (code === Code.ACCOUNTING_RECORD_NUMBER && dataLen === 4) recordNumberOffset = dataAt;
     else if (code === Code.EVENT_TIMESTAMP && dataLen === 4 && timestampOffset < 0) timestampOffset = dataAt;
   });
-  const sentOffsets = offsetsOf(bytes, SENT_NTP);
-  const sessionStartOffsets = offsetsOf(bytes, SESSION_START_NTP);
-  if (sentOffsets.length !== count.sent || sessionStartOffsets.length !== count.start) {
-    throw new TemplateError(
-      `${where}: \${sent} and \${sessionStart} may only be the whole value of a Time AVP (placed ${count.sent} and ${count.start}, found ${sentOffsets.length} and ${sessionStartOffsets.length} in the encoded message)`,
-    );
-  }
-  const sinceLastOffsets = offsetsOf(bytes, SINCE_LAST_VALUE);
-  if (sinceLastOffsets.length !== count.since) {
-    throw new TemplateError(
-      `${where}: \${sinceLast} may only be the whole value of an Unsigned32 AVP (placed ${count.since}, found ${sinceLastOffsets.length} in the encoded message)`,
-    );
-  }
-  // Until patched they read as the compile time, like ${now}, and 0 seconds.
-  const compiled = Math.floor(nowMs / 1000) + NTP_OFFSET;
-  for (const o of [...sentOffsets, ...sessionStartOffsets]) bytes.writeUInt32BE(compiled >>> 0, o);
-  for (const o of sinceLastOffsets) bytes.writeUInt32BE(0, o);
-  return { kind, bytes, numberOffsets, recordNumberOffset, timestampOffset, sentOffsets, sessionStartOffsets, sinceLastOffsets };
+  return { kind, bytes, recordNumberOffset, timestampOffset, ...placedAt };
 }
 
 export function compileTemplates(
@@ -444,9 +284,6 @@ export function forEachTopLevelAvp(
     o += (len + 3) & ~3;
   }
 }
-
-/** Seconds between the NTP era 0 (1900) and 1970: Time values are NTP seconds (RFC 6733 §4.3.1). */
-export const NTP_OFFSET = 2208988800;
 
 /** The ten ASCII digits of a session number, written once per session. */
 export function sessionDigits(
