@@ -211,27 +211,28 @@ const CHANGE_CONDITION: Readonly<Record<number, number>> = {
   22: 13, // user CSG information change → userCSGInformationChange
 };
 
-/** ChangeOfCharCondition (accounting-rf.md §6.3, listOfTrafficVolumes) ← Traffic-Data-Volumes. */
-export function mapVolume(c: Named): JsonObject {
-  const m: JsonObject = {};
-  const qos = one(c['QoS-Information']);
-  if (qos !== undefined) m.ePCQoSInformation = qos as JsonValue;
-  copyFields(m, c, VOLUME_FIELDS);
-  const cond = one(c['Change-Condition']);
-  if (typeof cond === 'number' && CHANGE_CONDITION[cond] !== undefined) m.changeCondition = CHANGE_CONDITION[cond];
-  const changeTime = one(c['Change-Time']);
-  if (changeTime !== undefined) m.changeTime = changeTime as JsonValue;
-  const uli = one(c['3GPP-User-Location-Info']);
-  if (uli !== undefined) m.userLocationInformation = uli as JsonValue;
-  const id = one(c['3GPP-Charging-Id']);
-  if (id !== undefined) m.chargingID = id as JsonValue;
-  return m;
-}
-
-const VOLUME_FIELDS: FieldMap = [
+/** ChangeOfCharCondition (accounting-rf.md §6.3, listOfTrafficVolumes) before changeCondition … */
+const VOLUME_HEAD: FieldMap = [
+  ['ePCQoSInformation', 'QoS-Information'],
   ['dataVolumeGPRSUplink', 'Accounting-Input-Octets'],
   ['dataVolumeGPRSDownlink', 'Accounting-Output-Octets'],
 ];
+/** … and after it. */
+const VOLUME_TAIL: FieldMap = [
+  ['changeTime', 'Change-Time'],
+  ['userLocationInformation', '3GPP-User-Location-Info'],
+  ['chargingID', '3GPP-Charging-Id'],
+];
+
+/** ChangeOfCharCondition ← Traffic-Data-Volumes. */
+export function mapVolume(c: Named): JsonObject {
+  const m: JsonObject = {};
+  copyFields(m, c, VOLUME_HEAD);
+  const cond = one(c['Change-Condition']);
+  if (typeof cond === 'number' && CHANGE_CONDITION[cond] !== undefined) m.changeCondition = CHANGE_CONDITION[cond];
+  copyFields(m, c, VOLUME_TAIL);
+  return m;
+}
 
 export function mapContainer(c: Named): JsonObject {
   const m: JsonObject = {};

@@ -244,7 +244,7 @@ export class SessionManager {
         if (acr.recordType !== RecordType.START) this.rememberClosed(key, d.recordNumbers, at);
         const next = this.applyOne(req, acr);
         next.batch.cdrs = [stopped, ...(next.batch.cdrs ?? [])];
-        if (!next.batch.sessionUpserts?.some((u) => u === this.sessions.get(key))) {
+        if (!this.sessions.has(key)) {
           next.batch.sessionDeletes = [{ sessionId: s.sessionId, subSessionId: s.subSessionId }, ...(next.batch.sessionDeletes ?? [])];
         }
         return next;
