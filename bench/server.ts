@@ -8,7 +8,9 @@
  *   - Erlang/OTP diameter (bench/erlang/acr_server.escript): answers ACA 2001, stores nothing — the baseline;
  *   - `diamkit serve` with its durable SQLite store (a file, WAL, synchronous=NORMAL) — the requirement;
  *   - diamkit's CDF with a store that keeps nothing (bench/lib/serve-no-store.ts) — what the store costs;
- *   - `diamkit serve --no-cdf`, a bare terminator (answers 3007: no Rf application) — the floor.
+ *   - `diamkit serve --no-cdf`, a bare terminator (answers 3007: no Rf application) — the floor;
+ * and, in this process, the cost of appending each ACR to SQLite and nothing else (lib/journal-floor.ts),
+ * so the report shows how much of the 0.4× budget a bare durable server would already spend.
  * The server's CPU time is read from /proc/PID/stat (utime + stime, every thread, the whole process tree)
  * before and after the measured phase and divided by the ACAs answered; a warm-up phase runs first so the
  * JIT has compiled the hot paths. Latency is per request, send to answer, as the driver sees it.
@@ -37,6 +39,7 @@ import { builtinDictionary } from '../src/dictionary/builtin.js';
 import { loadVector } from '../test/helpers/vectors.js';
 import { AcrDriver, RecordType, type PhaseResult, type Step } from './lib/acr-driver.js';
 import { fmtInt, fmtRatio, type BenchModule, type BenchReport, type Check } from './lib/report.js';
+import { measureJournalFloor } from './lib/journal-floor.js';
 import { ROOT, ServerProcess, memoryOf, settledRss, treeCpuMicros, type ServerSpec } from './lib/server-process.js';
 
 /** diamkit's CPU per ACR must be at most this fraction of the Erlang server's (issue 4). */
@@ -294,9 +297,21 @@ async function loadCases(cfg: ServerBenchConfig, log: (s: string) => void, table
   }
   const noStore = await loadCase(nodeServer('diamkit CDF, no store', ['bench/lib/serve-no-store.ts', '--origin-host', ORIGIN_HOST, '--origin-realm', ORIGIN_REALM]), cfg, log);
   results.push(noStore);
-  results.push(await loadCase(diamkitServe('diamkit serve --no-cdf (answers 3007)', ['--no-cdf']), cfg, log));
+  const bare = await loadCase(diamkitServe('diamkit serve --no-cdf (answers 3007)', ['--no-cdf']), cfg, log);
+  results.push(bare);
   for (const r of results) table.push(loadRow(r));
   notes.push('"not 2001": answers by Result-Code; --no-cdf has no Rf application, so every ACR gets 3007 (the floor: framing, decoding, node, answer)');
+  log('journal floor: measuring');
+  const floor = measureJournalFloor({ acr: loadVector('05-acr-start').bytes });
+  const floorText =
+    `journal floor (bench/lib/journal-floor.ts): appending each ACR's octets to SQLite and nothing else, 128 per commit, the store's settings, ` +
+    `costs ${floor.medianMicros.toFixed(1)} µs/ACR (rounds ${floor.roundsMicros.map((x) => x.toFixed(1)).join(' / ')}); ` +
+    `with --no-cdf's ${perAcr(bare).toFixed(1)} µs a server that only framed, answered and journalled would cost ${(perAcr(bare) + floor.medianMicros).toFixed(1)} µs`;
+  notes.push(
+    erlang
+      ? `${floorText}, against a budget of ${(MAX_CPU_FRACTION * perAcr(erlang)).toFixed(1)} µs (${MAX_CPU_FRACTION} × Erlang's ${perAcr(erlang).toFixed(1)}) for everything, the CDF included`
+      : floorText,
+  );
 
   if (erlang) {
     const e = perAcr(erlang);
