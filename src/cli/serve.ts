@@ -62,23 +62,17 @@ export interface Served {
   log: pino.Logger;
 }
 
-/** Builds and starts the node; returns it so the CDF can register on it before listening. */
-export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node: DiameterNode, log: pino.Logger) => Promise<void> | void): Promise<Served> {
-  const log = pino({ level: opts.trace ? 'trace' : opts.logLevel, base: undefined }, pino.destination({ sync: false }));
+/**
+ * The node's options from the flags and the config file's extras (the file's timers, rules …): checked
+ * here, so a bad value fails before anything is opened. Exported so tests can build the node `serve` builds.
+ */
+export function serveNodeOptions(opts: ServeOptions, dict: Dictionary): NodeOptions {
   const rc = opts.unsupportedCommand === undefined ? 5012 : Number(opts.unsupportedCommand);
   if (rc !== 5012 && rc !== 3001) throw new CliError(`--unsupported-command: expected 5012 or 3001, got "${opts.unsupportedCommand}"`);
   const wd = opts.watchdog === undefined ? undefined : Number(opts.watchdog) * 1000;
   if (wd !== undefined && (!Number.isFinite(wd) || wd < 6000)) throw new CliError(`--watchdog: expected seconds >= 6 (RFC 3539), got "${opts.watchdog}"`);
-  // Every argument is checked before anything is opened (the CDR store, a listener): a typo must not
-  // leave a database file behind or a half-started server.
-  const tcpPort = port(opts.port, '--port');
-  const tlsPort = opts.tlsPort === undefined ? undefined : port(opts.tlsPort, '--tls-port');
-  if (tlsPort !== undefined && (!opts.tlsCert || !opts.tlsKey)) throw new CliError('--tls-port: needs --tls-cert FILE and --tls-key FILE');
-  const ii = opts.interimInterval === undefined ? undefined : Number(opts.interimInterval);
-  if (ii !== undefined && !(Number.isInteger(ii) && ii > 0)) throw new CliError(`--interim-interval: expected whole seconds > 0, got "${opts.interimInterval}"`);
   const extra = opts.config;
-  const adminPort = opts.adminPort === undefined ? extra?.admin?.port : port(opts.adminPort, '--admin-port');
-  const nodeOpts: NodeOptions = {
+  return {
     ...extra?.node,
     dictionary: dict,
     identity: { ...extra?.identity, originHost: opts.originHost, originRealm: opts.originRealm },
@@ -89,6 +83,21 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     multipleConnections: opts.multipleConnections,
     allowUnknownMandatory: opts.allowUnknownMandatory,
   };
+}
+
+/** Builds and starts the node; returns it so the CDF can register on it before listening. */
+export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node: DiameterNode, log: pino.Logger) => Promise<void> | void): Promise<Served> {
+  const log = pino({ level: opts.trace ? 'trace' : opts.logLevel, base: undefined }, pino.destination({ sync: false }));
+  // Every argument is checked before anything is opened (the CDR store, a listener): a typo must not
+  // leave a database file behind or a half-started server.
+  const nodeOpts = serveNodeOptions(opts, dict);
+  const tcpPort = port(opts.port, '--port');
+  const tlsPort = opts.tlsPort === undefined ? undefined : port(opts.tlsPort, '--tls-port');
+  if (tlsPort !== undefined && (!opts.tlsCert || !opts.tlsKey)) throw new CliError('--tls-port: needs --tls-cert FILE and --tls-key FILE');
+  const ii = opts.interimInterval === undefined ? undefined : Number(opts.interimInterval);
+  if (ii !== undefined && !(Number.isInteger(ii) && ii > 0)) throw new CliError(`--interim-interval: expected whole seconds > 0, got "${opts.interimInterval}"`);
+  const extra = opts.config;
+  const adminPort = opts.adminPort === undefined ? extra?.admin?.port : port(opts.adminPort, '--admin-port');
   const node = new DiameterNode(nodeOpts);
   subscribeLogs(log, dict, !!opts.trace);
   node.on('peer', (p: Peer) => {

@@ -146,11 +146,16 @@ const timers = z
       'seconds >= 0',
       'how long answers are kept for T-flagged retransmissions',
     ).optional(),
+    duplicateMaxEntries: field(
+      z.number().int().min(0).max(0x3fffffff),
+      'a whole number of answers 0..1073741823',
+      'at most this many answers are kept for T-flagged retransmissions, oldest out first (default 65536; 0 = duplicate detection off)',
+    ).optional(),
   })
-  .describe('protocol timers, in seconds');
+  .describe('protocol timers, in seconds, and the bound of the duplicate cache');
 field(
   timers,
-  'a mapping of timers in seconds (watchdog, reconnect, requestTimeout, cerTimeout, duplicateWindow)',
+  'a mapping of timers in seconds (watchdog, reconnect, requestTimeout, cerTimeout, duplicateWindow) and duplicateMaxEntries',
 );
 
 const cdf = z

@@ -15,7 +15,7 @@ export interface ServeExtras {
   identity: Partial<Identity>;
   node: Pick<
     NodeOptions,
-    'requestTimeoutMs' | 'reconnectMs' | 'cerTimeoutMs' | 'duplicateWindowMs' | 'rules'
+    'requestTimeoutMs' | 'reconnectMs' | 'cerTimeoutMs' | 'duplicateWindowMs' | 'duplicateMaxEntries' | 'rules'
   >;
   cdf: Partial<CdfSettings>;
   /** cdf.heapGrowthPercent (src/cdf/heap-growth.ts). */
@@ -99,6 +99,7 @@ export function serveExtras(c: DiamkitConfig, file: string): ServeExtras {
       reconnectMs: ms(c.timers?.reconnect),
       cerTimeoutMs: ms(c.timers?.cerTimeout),
       duplicateWindowMs: ms(c.timers?.duplicateWindow),
+      duplicateMaxEntries: c.timers?.duplicateMaxEntries,
       rules: c.rules, // the schema's rule shape is the engine's RuleSpec (type-checked here)
     }),
     cdf: defined({

@@ -69,6 +69,19 @@ describe('errors name file:line, the field and what was expected', () => {
     assert.equal(serveExtras(c.config, 'diamkit.yaml').cdf.stopGraceSeconds, 0);
   });
 
+  test('timers.duplicateMaxEntries must be a whole number of answers; a valid one reaches the node options', () => {
+    for (const [value, got] of [['2.5', '2.5'], ['-1', '-1'], ['lots', '"lots"'], ['1073741824', '1073741824']]) {
+      const e = errorOf([...HEAD, 'timers:', '  duplicateWindow: 30', `  duplicateMaxEntries: ${value}`]);
+      assert.equal(
+        e.summary,
+        `diamkit.yaml:6: timers.duplicateMaxEntries: expected a whole number of answers 0..1073741823, got ${got}`,
+      );
+    }
+    const c = parseConfig([...HEAD, 'timers:', '  duplicateMaxEntries: 0'].join('\n'), 'diamkit.yaml');
+    assert.equal(serveExtras(c.config, 'diamkit.yaml').node.duplicateMaxEntries, 0, '0 (detection off) is kept');
+    assert.equal('duplicateMaxEntries' in serveExtras(parseConfig(HEAD.join('\n'), 'diamkit.yaml').config, 'diamkit.yaml').node, false);
+  });
+
   test('unknown key, with the likely intended one', () => {
     const e = errorOf([...HEAD, 'timers:', '  watchdog: 30', '  requestTimout: 5']);
     assert.equal(
