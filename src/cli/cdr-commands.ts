@@ -1,7 +1,8 @@
 /**
- * `diamkit cdrs list`, `diamkit cdrs export` and `diamkit sessions`: read the store that `diamkit serve`
- * writes (a SQLite file, or PostgreSQL with a postgres:// URL; src/cdf/open-store.ts) and print CDRs or
- * open accounting sessions. Thin: the store does the querying; this file only formats.
+ * `diamkit cdrs list`, `diamkit cdrs export`, `diamkit cdrs summary` and `diamkit sessions`: read the store
+ * that `diamkit serve` writes (a SQLite file, or PostgreSQL with a postgres:// URL; src/cdf/open-store.ts)
+ * and print CDRs, their summary (cdr-summary.ts) or open accounting sessions. Thin: the store does the
+ * querying; this file only formats. The CDR filter options are cdr-filter-options.ts.
  * docs/cdr.md describes every CDR field these commands print.
  */
 import { createWriteStream, existsSync } from 'node:fs';
@@ -10,37 +11,18 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { DiameterError } from '../codec/errors.js';
 import { DEFAULT_STORE_PATH, isPostgresUrl, openStore } from '../cdf/open-store.js';
-import type { AccountingSession, Cdr, CdrFilter, CdrStore } from '../cdf/store.js';
+import type { AccountingSession, Cdr, CdrStore } from '../cdf/store.js';
+import { addCdrFilterOptions, cdrFilter, type CdrFilterOptions } from './cdr-filter-options.js';
+import { summarize, summaryTable } from './cdr-summary.js';
 import { CliError } from './io.js';
+import { oneOf, positiveInt } from './option-values.js';
+import { isoCell as iso, textTable } from './text-table.js';
 
 const RECORD_TYPE_NAMES: Record<number, string> = { 1: 'EVENT', 2: 'START', 3: 'INTERIM', 4: 'STOP' };
 
 /** JSON text of a store record: Dates as ISO 8601, bigint as its decimal string. */
 export function recordJson(v: unknown, indent?: number): string {
   return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), indent);
-}
-
-function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: expected a whole number >= 1, got "${v}"`);
-  return n;
-}
-
-function time(v: string | undefined, flag: string): Date | undefined {
-  if (v === undefined) return undefined;
-  // A bare date (2024-01-01) is midnight UTC, as Date.parse reads it; anything else must carry its zone.
-  const d = /^\d+$/.test(v) ? new Date(Number(v)) : new Date(v);
-  if (Number.isNaN(d.getTime()))
-    throw new CliError(
-      `${flag}: expected an ISO 8601 time (2024-01-01T00:00:00Z) or epoch milliseconds, got "${v}"`,
-    );
-  return d;
-}
-
-function oneOf<T extends string>(v: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(v))
-    throw new CliError(`${flag}: expected ${allowed.join(' or ')}, got "${v}"`);
-  return v as T;
 }
 
 /**
@@ -68,19 +50,6 @@ async function withStore<T>(location: string, fn: (s: CdrStore) => Promise<T>): 
 
 // ---------------------------------------------------------------------------------------------------
 // plain-text tables
-
-/** Columns padded to their widest cell; the last column is not padded. */
-export function textTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
-
-const iso = (d: Date | undefined) => (d ? d.toISOString().replace('.000Z', 'Z') : '');
 
 function served(c: Cdr): string {
   return c.servedParty.map((p) => p.data).join(',');
@@ -196,36 +165,38 @@ interface StoreOpt {
   store: string;
 }
 
-export async function listCdrs(opts: StoreOpt & { limit: string; format: string }): Promise<string> {
+export type ListOptions = StoreOpt & CdrFilterOptions & { limit: string; format: string };
+
+export async function listCdrs(opts: ListOptions): Promise<string> {
   const limit = positiveInt(opts.limit, '--limit');
   const format = oneOf(opts.format, ['table', 'json'] as const, '--format');
-  // The newest `limit` CDRs, shown oldest first (as `tail` does).
-  const cdrs = (await withStore(opts.store, (s) => s.listCdrs({ limit, order: 'desc' }))).reverse();
+  const filter = cdrFilter(opts);
+  // The newest `limit` matching CDRs, shown oldest first (as `tail` does).
+  const cdrs = (
+    await withStore(opts.store, (s) => s.listCdrs({ ...filter, limit, order: 'desc' }))
+  ).reverse();
   return format === 'json' ? recordJson(cdrs, 2) + '\n' : cdrTable(cdrs);
 }
 
-export interface ExportOptions extends StoreOpt {
+export type SummaryOptions = StoreOpt & CdrFilterOptions & { format: string };
+
+/** Counts every matching CDR, streamed page by page (cdr-summary.ts). */
+export async function summarizeCdrs(opts: SummaryOptions): Promise<string> {
+  const format = oneOf(opts.format, ['table', 'json'] as const, '--format');
+  const filter = cdrFilter(opts);
+  const summary = await withStore(opts.store, (s) => summarize(s.exportCdrs(filter)));
+  return format === 'json' ? recordJson(summary, 2) + '\n' : summaryTable(summary);
+}
+
+export interface ExportOptions extends StoreOpt, CdrFilterOptions {
   format: string;
-  since?: string;
-  until?: string;
-  session?: string;
-  time: string;
   out?: string;
 }
 
 /** Streams every matching CDR, page by page, to --out or stdout; returns how many were written. */
 export async function exportCdrs(opts: ExportOptions, stdout: Writable = process.stdout): Promise<number> {
   const format = oneOf(opts.format, ['jsonl', 'csv'] as const, '--format');
-  const timeField =
-    oneOf(opts.time, ['written', 'closed'] as const, '--time') === 'closed'
-      ? 'recordClosingTime'
-      : 'createdAt';
-  const filter: CdrFilter = {
-    since: time(opts.since, '--since'),
-    until: time(opts.until, '--until'),
-    sessionId: opts.session,
-    timeField,
-  };
+  const filter = cdrFilter(opts);
   return withStore(opts.store, async (store) => {
     const out = opts.out ? createWriteStream(opts.out) : stdout;
     if (opts.out) await once(out, 'open');
@@ -276,26 +247,28 @@ const STORE_HELP = `CDR store: SQLite file or postgres:// URL (default ${DEFAULT
 
 export function registerCdrCommands(program: Command): void {
   const cdrs = program.command('cdrs').description('read the CDRs that `diamkit serve` wrote (docs/cdr.md)');
-  cdrs
-    .command('list')
-    .description('print the newest CDRs, oldest first')
-    .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
-    .option('-n, --limit <n>', 'how many', '20')
-    .option('-f, --format <format>', 'table or json', 'table')
-    .action((opts: StoreOpt & { limit: string; format: string }) => run(() => listCdrs(opts)));
-  cdrs
-    .command('export')
-    .description('write every matching CDR as JSON lines or CSV, in the order they were written')
-    .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
-    .option('-f, --format <format>', 'jsonl or csv', 'jsonl')
-    .option('--since <time>', 'only CDRs at or after this time (ISO 8601 or epoch ms)')
-    .option('--until <time>', 'only CDRs before this time')
-    .option(
-      '--time <which>',
-      'which time --since/--until apply to: written (when the CDF stored it) or closed (recordClosingTime)',
-      'written',
-    )
-    .option('--session <id>', 'only the CDRs of this Session-Id')
+  addCdrFilterOptions(
+    cdrs
+      .command('list')
+      .description('print the newest matching CDRs, oldest first')
+      .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
+      .option('-n, --limit <n>', 'how many', '20')
+      .option('-f, --format <format>', 'table or json', 'table'),
+  ).action((opts: ListOptions) => run(() => listCdrs(opts)));
+  addCdrFilterOptions(
+    cdrs
+      .command('summary')
+      .description('count the matching CDRs by kind, record type, closing cause and anomaly')
+      .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
+      .option('-f, --format <format>', 'table or json', 'table'),
+  ).action((opts: SummaryOptions) => run(() => summarizeCdrs(opts)));
+  addCdrFilterOptions(
+    cdrs
+      .command('export')
+      .description('write every matching CDR as JSON lines or CSV, in the order they were written')
+      .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
+      .option('-f, --format <format>', 'jsonl or csv', 'jsonl'),
+  )
     .option('-o, --out <file>', 'write to this file instead of stdout')
     .action((opts: ExportOptions) =>
       run(async () => {
