@@ -27,6 +27,7 @@ interface LoadFlags {
   concurrency?: string;
   holding: string;
   interim: string;
+  followInterim?: boolean;
   event?: boolean;
   template: string;
   connections: string;
@@ -88,6 +89,8 @@ export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: st
       `--concurrency ${concurrency} is below --workers ${workers}: every thread needs a session`,
     );
   const interimSeconds = parseDurationMs(f.interim, '--interim') / 1000;
+  if (f.followInterim && f.event)
+    notes.push('--follow-interim does nothing with --event: an EVENT session has no INTERIMs');
   const timeoutMs = parseDurationMs(f.timeout, '--timeout');
   if (timeoutMs <= 0) throw new LoadOptionError('--timeout: must be above 0');
   const startDelayMs = parseDurationMs(f.startDelay, '--start-delay');
@@ -100,6 +103,7 @@ export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: st
     concurrency,
     holding: parseHolding(f.holding),
     interimSeconds,
+    followInterim: !!f.followInterim,
     event: !!f.event,
     template: loadTemplate(f.template),
     connections,
@@ -137,6 +141,10 @@ export function registerLoadCommand(program: Command): void {
     )
     .option('--holding <time>', 'session holding time: SECONDS, fixed:S, uniform:MIN,MAX or exp:MEAN', '0')
     .option('--interim <seconds>', 'seconds between INTERIM records of a session (0: none)', '0')
+    .option(
+      '--follow-interim',
+      'a session adopts the Acct-Interim-Interval of its ACAs (0: no more INTERIMs), as a production CTF does',
+    )
     .option('--event', 'one EVENT record per session instead of START/INTERIM/STOP')
     .option(
       '--template <ims|pgw|file>',

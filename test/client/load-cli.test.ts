@@ -1,8 +1,8 @@
 /**
  * `diamkit load` as a user runs it, against `diamkit serve` (the CDF, a child process on 127.0.0.1 port 0
  * with a SQLite store in a temp directory): every ACR answered 2001, one CDR per session in the store,
- * the JSON and text reports, progress lines when stderr is not a terminal, worker threads, and the exit
- * status for bad arguments and an unreachable server.
+ * the JSON and text reports, progress lines when stderr is not a terminal, worker threads, the interim
+ * interval a CDF imposes (--follow-interim), and the exit status for bad arguments and an unreachable server.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -208,6 +208,76 @@ describe('diamkit load against diamkit serve', () => {
         .map((l) => (JSON.parse(l) as { originHost: string }).originHost),
     );
     assert.deepEqual([...hosts].sort(), ['load-1.localdomain', 'load-2.localdomain']);
+  });
+
+  test('--follow-interim: a CDF imposing 1 s gets an INTERIM a second instead of every --interim 30; without it, none', async () => {
+    const s = await serve(['--interim-interval', '1']);
+    const run = (originHost: string, extra: string[]) =>
+      diamkit([
+        'load',
+        '--peer',
+        `127.0.0.1:${s.port}`,
+        '--template',
+        'pgw',
+        '--concurrency',
+        '2',
+        '--count',
+        '2',
+        '--holding',
+        '2.5',
+        '--interim',
+        '30',
+        '--origin-host',
+        originHost,
+        '--json',
+        '--no-progress',
+        ...extra,
+      ]);
+    const [follow, fixed] = await Promise.all([
+      run('follow.localdomain', ['--follow-interim']),
+      run('fixed.localdomain', []),
+    ]);
+    assert.equal(follow.code, 0, follow.stderr);
+    assert.equal(fixed.code, 0, fixed.stderr);
+    const f = JSON.parse(follow.stdout) as LoadReport;
+    // INTERIMs due 1 s and 2 s after each START, the STOP at 2.5 s.
+    assert.deepEqual(f.requests.byRecordType, { START: 2, INTERIM: 4, STOP: 2 });
+    assert.deepEqual(f.serverInterim, { sessions: 2, answers: 6, bySeconds: { '1': 6 } });
+    assert.deepEqual(f.resultCodes, { '2001': 8 });
+    const x = JSON.parse(fixed.stdout) as LoadReport;
+    assert.deepEqual(x.requests.byRecordType, { START: 2, STOP: 2 });
+    assert.equal(x.serverInterim, undefined);
+    await stop(s);
+    // What the CDF recorded, per session: no anomaly (record numbers without a gap), and P-GW containers
+    // of one second each (Time-Usage: since the previous record). (Containers are keyed by Change-Time, in
+    // whole seconds, so the STOP's, 0.5 s after the second INTERIM, may be merged with it.)
+    const cdrs = await diamkit(['cdrs', 'export', '--store', s.store, '--format', 'jsonl']);
+    const byHost = new Map<string, { anomalies: unknown[]; timeUsage: number[] }[]>();
+    for (const l of cdrs.stdout.trim().split('\n')) {
+      const c = JSON.parse(l) as {
+        originHost: string;
+        anomalies: unknown[];
+        fields: { listOfServiceData: { timeUsage: number }[] };
+      };
+      byHost.set(c.originHost, [
+        ...(byHost.get(c.originHost) ?? []),
+        { anomalies: c.anomalies, timeUsage: c.fields.listOfServiceData.map((d) => d.timeUsage) },
+      ]);
+    }
+    const followed = byHost.get('follow.localdomain')!;
+    assert.equal(followed.length, 2);
+    for (const { anomalies, timeUsage } of followed) {
+      assert.deepEqual(anomalies, []);
+      assert.ok(timeUsage.length >= 1 && timeUsage.every((t) => t === 1), `Time-Usage ${timeUsage.join(', ')}`);
+    }
+    // Without the flag: START then STOP 2.5 s later, one container of 2 or 3 whole seconds.
+    const kept = byHost.get('fixed.localdomain')!;
+    assert.equal(kept.length, 2);
+    for (const { anomalies, timeUsage } of kept) {
+      assert.deepEqual(anomalies, []);
+      assert.equal(timeUsage.length, 1);
+      assert.ok(timeUsage[0]! >= 2, `Time-Usage ${timeUsage[0]}`);
+    }
   });
 
   test('--same-origin-host needs a server that accepts several connections per peer', async () => {

@@ -1,11 +1,16 @@
 /**
  * The load generator's small parts: option parsing, the random distributions, the timer heap, reading a
- * Result-Code from answer octets (the shared spec vectors, made by an independent implementation), and
- * the report's arithmetic.
+ * Result-Code and Acct-Interim-Interval from answer octets (the shared spec vectors, made by an
+ * independent implementation), and the report's arithmetic.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { NO_RESULT_CODE, readResultCode } from '../../src/client/load/answer-reader.js';
+import {
+  NO_INTERIM_INTERVAL,
+  NO_RESULT_CODE,
+  readInterimInterval,
+  readResultCode,
+} from '../../src/client/load/answer-reader.js';
 import {
   connectionOriginHost,
   LoadOptionError,
@@ -15,7 +20,7 @@ import {
 } from '../../src/client/load/options.js';
 import { drawHoldingMs, exponential, seededUniform } from '../../src/client/load/random.js';
 import { ProgressPrinter } from '../../src/client/load/progress.js';
-import { buildReport, summarise } from '../../src/client/load/report.js';
+import { buildReport, formatReport, summarise } from '../../src/client/load/report.js';
 import { splitShares } from '../../src/client/load/run-load.js';
 import { LoadStats, mergeSnapshots, newHistogram } from '../../src/client/load/stats.js';
 import { TimerHeap } from '../../src/client/load/timer-heap.js';
@@ -199,6 +204,32 @@ describe('reading the Result-Code of an answer', () => {
   });
 });
 
+describe('reading the Acct-Interim-Interval of an answer (--follow-interim)', () => {
+  test('06-aca-start: 300 s, its last AVP (after the Result-Code); answers without one', () => {
+    const b = Buffer.from(loadVector('06-aca-start').bytes);
+    assert.equal(readInterimInterval(b, 0, b.length), 300);
+    const padded = Buffer.concat([Buffer.alloc(12, 0xff), b, Buffer.alloc(8, 0xff)]);
+    assert.equal(readInterimInterval(padded, 12, b.length), 300);
+    for (const name of ['10-aca-5005-failed-avp', '02-cea']) {
+      const v = Buffer.from(loadVector(name).bytes);
+      assert.equal(readInterimInterval(v, 0, v.length), NO_INTERIM_INTERVAL, name);
+    }
+  });
+
+  test('0 is a value; a vendor AVP 85, a malformed one or one past the message end is not the base AVP', () => {
+    const aca = (avps: Buffer[]) => message({ flags: 0, command: 271, appId: 3, hbh: 1, e2e: 1 }, avps);
+    const zero = aca([avp(263, 'a;1;1'), avp(268, 2001), avp(85, 0)]);
+    assert.equal(readInterimInterval(zero, 0, zero.length), 0);
+    const vendor = aca([avp(85, 7, { vendorId: 10415 }), avp(268, 2001), avp(85, 60)]);
+    assert.equal(readInterimInterval(vendor, 0, vendor.length), 60);
+    const short = aca([avp(85, Buffer.from([0, 0, 1])), avp(268, 2001)]);
+    assert.equal(readInterimInterval(short, 0, short.length), NO_INTERIM_INTERVAL);
+    const overrun = aca([avp(263, 'abcd'), avp(85, 60)]);
+    overrun.writeUInt32BE(0x40000000 | 200, 24); // Session-Id length 200 > message
+    assert.equal(readInterimInterval(overrun, 0, overrun.length), NO_INTERIM_INTERVAL);
+  });
+});
+
 describe('stats and report', () => {
   test('percentiles from the histogram, in milliseconds', () => {
     const h = newHistogram();
@@ -247,6 +278,72 @@ describe('stats and report', () => {
     ]);
     assert.equal(m.latency.count, 3);
     assert.equal(m.latency.max, 500);
+  });
+
+  test('--follow-interim: sessions that adopted a server interval and the values add up; shown only with the flag', () => {
+    const a = new LoadStats();
+    const b = new LoadStats();
+    a.sessionsFollowing = 2;
+    a.countServerInterim(60);
+    a.countServerInterim(60);
+    a.countServerInterim(0);
+    b.sessionsFollowing = 1;
+    b.countServerInterim(60);
+    b.countServerInterim(5);
+    const m = mergeSnapshots([
+      a.snapshot({ inFlight: 0, sessionsOpen: 0, lateAnswers: 0 }),
+      b.snapshot({ inFlight: 0, sessionsOpen: 0, lateAnswers: 0 }),
+    ]);
+    assert.equal(m.sessionsFollowing, 3);
+    assert.deepEqual(m.serverInterims, [
+      [0, 1],
+      [5, 1],
+      [60, 3],
+    ]);
+    const opts = {
+      host: '127.0.0.1',
+      port: 1,
+      mode: 'closed',
+      concurrency: 5,
+      rate: 0,
+      holding: { kind: 'fixed', seconds: 30 },
+      interimSeconds: 10,
+      event: false,
+      template: { name: 'ims', messages: {} },
+      connections: 1,
+      workers: 1,
+      warmupMs: 0,
+      timeoutMs: 1000,
+    } as unknown as LoadOptions;
+    const input = {
+      snapshot: m,
+      measuredMs: 1000,
+      cpu: { user: 0, system: 0 },
+      threadBusy: [0.1],
+      errors: [],
+      notes: [],
+    };
+    const on = buildReport({ ...input, opts: { ...opts, followInterim: true } });
+    assert.equal(on.run.followInterim, true);
+    assert.deepEqual(on.serverInterim, { sessions: 3, answers: 5, bySeconds: { '0': 1, '5': 1, '60': 3 } });
+    const text = formatReport(on);
+    assert.match(text, /interim every 10 s or as the server's ACA says/);
+    assert.match(
+      text,
+      /^ {2}interim {4}3 sessions took the server's Acct-Interim-Interval: 0 s \(no more INTERIMs\) in 1 answer, 5 s in 1 answer, 60 s in 3 answers$/m,
+    );
+    const off = buildReport({ ...input, opts });
+    assert.equal(off.run.followInterim, false);
+    assert.equal(off.serverInterim, undefined);
+    assert.doesNotMatch(formatReport(off), /Acct-Interim-Interval|server's ACA/);
+    // The flag on, but no answer carried the AVP: the report says so.
+    const none = mergeSnapshots([new LoadStats().snapshot({ inFlight: 0, sessionsOpen: 0, lateAnswers: 0 })]);
+    const quiet = buildReport({ ...input, snapshot: none, opts: { ...opts, followInterim: true } });
+    assert.deepEqual(quiet.serverInterim, { sessions: 0, answers: 0, bySeconds: {} });
+    assert.match(
+      formatReport(quiet),
+      /no answer carried Acct-Interim-Interval: every session kept --interim/,
+    );
   });
 
   test('throughput and CPU per pair come from the measured time; a saturated single thread is called out', () => {

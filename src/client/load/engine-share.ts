@@ -40,6 +40,12 @@ export interface Session {
   ci: number;
   startMs: number;
   endMs: number;
+  /** Its interval between INTERIMs, ms: `--interim`, or the server's once adopted (0 = no INTERIMs). */
+  interimMs: number;
+  /** Whether it has adopted an Acct-Interim-Interval from an ACA (--follow-interim). */
+  following: boolean;
+  /** Intended send time of the record before the current one (${sinceLast}). */
+  prevAtMs: number;
   /** The record to send next (or in flight), its kind and intended time. */
   record: number;
   kind: RecordKind;

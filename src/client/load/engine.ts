@@ -5,7 +5,8 @@
  * client (a failed or lost record does not end the service): START (record 0), an INTERIM every
  * `interim` seconds while the session lasts (records 1…n), STOP (n+1) when its holding time is over —
  * or a single EVENT. One record of a session is in flight at a time: the next one is sent when the
- * previous one is answered (or timed out) and its own time has come.
+ * previous one is answered (or timed out) and its own time has come. With `followInterim`, a session
+ * takes its interval from the Acct-Interim-Interval of its ACAs instead (RFC 6733 §9.1, §9.8.2).
  *
  * Open loop: sessions start at Poisson arrival times, whatever the server does. Closed loop: a fixed
  * number of sessions exist at all times; one ending starts the next. Latency is measured from each
@@ -17,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { Dictionary } from '../../dictionary/dictionary.js';
 import type { PeerCapabilities } from '../../peer/capabilities.js';
 import { NTP_OFFSET, RECORD_TYPE, sessionDigits, type RecordKind } from './acr-template.js';
+import { NO_INTERIM_INTERVAL, readInterimInterval } from './answer-reader.js';
 import type { ConnState, EngineResult, EngineShare, Session } from './engine-share.js';
 import type { LoadConnectionOwner } from './load-connection.js';
 import type { LoadOptions } from './options.js';
@@ -33,6 +35,7 @@ export class LoadEngine {
   private readonly heap = new TimerHeap<Session>();
   private readonly u: Uniform;
   private readonly interimMs: number;
+  private readonly followInterim: boolean;
   private readonly open: boolean;
   private nextNumber: number;
   private rr = 0;
@@ -69,6 +72,7 @@ export class LoadEngine {
   ) {
     this.u = seededUniform(share.seed);
     this.interimMs = opts.interimSeconds * 1000;
+    this.followInterim = opts.followInterim === true;
     this.open = opts.mode === 'open';
     this.nextNumber = share.sessionNumberStart;
   }
@@ -89,7 +93,7 @@ export class LoadEngine {
 
   private ownerFor(ci: number): LoadConnectionOwner<Session> {
     return {
-      onAnswer: (s, rc, intended, now) => this.onAnswer(s, rc, intended, now),
+      onAnswer: (s, rc, intended, now, answer) => this.onAnswer(s, rc, intended, now, answer),
       onTimeout: (s, intended) => this.onTimeout(s, intended),
       onLost: (s, intended) => this.onLost(s, intended),
       onClosed: (err) => this.onConnClosed(ci, err),
@@ -241,6 +245,9 @@ export class LoadEngine {
       ci,
       startMs: at,
       endMs: at + drawHoldingMs(this.opts.holding, this.u),
+      interimMs: this.interimMs,
+      following: false,
+      prevAtMs: at,
       record: 0,
       kind: this.opts.event ? 'event' : 'start',
       atMs: at,
@@ -291,10 +298,8 @@ export class LoadEngine {
     const ntp = Math.floor((performance.timeOrigin + now) / 1000) + NTP_OFFSET;
     // ${sessionStart}: the session's start as scheduled (its START left then, give or take the send lag).
     const started = Math.floor((performance.timeOrigin + s.startMs) / 1000) + NTP_OFFSET;
-    // ${sinceLast}: since the previous record as scheduled. Record r ≥ 1 follows INTERIM r − 1, sent at
-    // start + (r − 1) × interval (the START itself for r = 1, and for every record without interims).
-    const previous = s.record <= 1 || this.interimMs <= 0 ? s.startMs : s.startMs + (s.record - 1) * this.interimMs;
-    const sinceLast = s.record === 0 ? 0 : Math.max(0, Math.round((now - previous) / 1000));
+    // ${sinceLast}: since the previous record as scheduled (its intended send time).
+    const sinceLast = s.record === 0 ? 0 : Math.max(0, Math.round((now - s.prevAtMs) / 1000));
     c.conn.send(c.templates[s.kind], s.digits, s.record, s, s.atMs, now, ntp, started, sinceLast);
     if (s.atMs >= this.measureStart) {
       const st = this.stats;
@@ -321,7 +326,7 @@ export class LoadEngine {
     c.conn.flush();
   }
 
-  private onAnswer(s: Session, rc: number, intended: number, now: number): void {
+  private onAnswer(s: Session, rc: number, intended: number, now: number, answer: Buffer): void {
     if (intended >= this.measureStart) {
       const st = this.stats;
       st.answered++;
@@ -329,7 +334,26 @@ export class LoadEngine {
       // The closing burst of STOPs at the end of a run is the run's doing, not traffic: not timed.
       if (!s.closing) st.latency.record(Math.max(1, Math.round((now - intended) * 1000)));
     }
+    // (s.kind is still the answered record's: advance() has not moved the session on yet.)
+    if (this.followInterim && (s.kind === 'start' || s.kind === 'interim')) this.follow(s, answer, intended);
     this.advance(s, now);
+  }
+
+  /**
+   * --follow-interim: the server directs the interim cadence (RFC 6733 §9.1): an Acct-Interim-Interval
+   * in the ACA replaces the session's interval, 0 meaning no more INTERIMs, only the STOP (§9.8.2). An
+   * ACA without it changes nothing: the session keeps the latest value it received (accounting-rf.md
+   * §1.1), or `--interim` if it never received one.
+   */
+  private follow(s: Session, answer: Buffer, intended: number): void {
+    const seconds = readInterimInterval(answer, 0, answer.length);
+    if (seconds === NO_INTERIM_INTERVAL) return;
+    s.interimMs = seconds * 1000;
+    if (!s.following) {
+      s.following = true;
+      if (s.startMs >= this.measureStart) this.stats.sessionsFollowing++;
+    }
+    if (intended >= this.measureStart) this.stats.countServerInterim(seconds);
   }
 
   private onTimeout(s: Session, intended: number): void {
@@ -354,7 +378,9 @@ export class LoadEngine {
       return;
     }
     const r = s.record + 1;
-    const interimAt = this.interimMs > 0 ? s.startMs + r * this.interimMs : Infinity;
+    // The next INTERIM is one interval after the record just settled was due (START or INTERIM), which
+    // keeps a fixed interval on the grid start + k × interval.
+    const interimAt = s.interimMs > 0 ? s.atMs + s.interimMs : Infinity;
     let kind: RecordKind;
     let at: number;
     if (interimAt < s.endMs) {
@@ -371,6 +397,7 @@ export class LoadEngine {
         s.closing = true;
       }
     }
+    s.prevAtMs = s.atMs;
     s.record = r;
     s.kind = kind;
     s.atMs = at;

@@ -7,7 +7,7 @@
  *   of one turn of the event loop leave in one socket write (flush());
  * - answers are correlated by Hop-by-Hop id (§3: unique among a connection's outstanding requests) in a
  *   slot table — typed arrays indexed by the id's low bits — and only their header and Result-Code are
- *   read (answer-reader.ts);
+ *   read (answer-reader.ts; the engine reads Acct-Interim-Interval too, with --follow-interim);
  * - no Promise, no timer and no object per request: one sweep timer per connection expires requests.
  *
  * The general-purpose Connection (src/peer/connection.ts) decodes every message and keeps a Promise per
@@ -33,8 +33,11 @@ import { writeAcr, type CompiledAcr } from './acr-template.js';
 import { readResultCode, u32At } from './answer-reader.js';
 
 export interface LoadConnectionOwner<S> {
-  /** An answer to one of our ACRs: its Result-Code, and when it was read (performance.now()). */
-  onAnswer(session: S, resultCode: number, intendedMs: number, nowMs: number): void;
+  /**
+   * An answer to one of our ACRs: its Result-Code, when it was read (performance.now()), and its octets
+   * (a view of the read, valid during the call only) for an owner that reads more of it.
+   */
+  onAnswer(session: S, resultCode: number, intendedMs: number, nowMs: number, answer: Buffer): void;
   /** No answer within the timeout: the request is forgotten (a later answer counts as late). */
   onTimeout(session: S, intendedMs: number): void;
   /** The connection closed with this request unanswered (after onClosed). */
@@ -316,7 +319,7 @@ export class LoadConnection<S> {
     const session = this.slotSession[slot]!;
     const intended = this.slotIntended[slot]!;
     this.release(slot);
-    this.owner.onAnswer(session, readResultCode(f, 0, f.length), intended, now);
+    this.owner.onAnswer(session, readResultCode(f, 0, f.length), intended, now, f);
   }
 
   private release(slot: number): void {

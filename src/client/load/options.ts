@@ -18,6 +18,12 @@ export interface LoadOptions {
   holding: Holding;
   /** Seconds between INTERIM records of a session; 0 = none (START then STOP). */
   interimSeconds: number;
+  /**
+   * Adopt the Acct-Interim-Interval of an ACA to a session's START or INTERIM for its next INTERIMs, as
+   * a production CTF does (RFC 6733 §9.1, §9.8.2; 0 = no more INTERIMs); an ACA without it leaves the
+   * session's interval as it was. Off (absent): every session keeps `interimSeconds`.
+   */
+  followInterim?: boolean;
   /** One EVENT record per session instead of START … STOP (event-based charging). */
   event: boolean;
   template: TemplateSource;

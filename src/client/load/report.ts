@@ -46,6 +46,8 @@ export interface LoadReport {
     concurrency?: number;
     holding: string;
     interimSeconds: number;
+    /** --follow-interim: sessions adopt the Acct-Interim-Interval of their ACAs. */
+    followInterim: boolean;
     event: boolean;
     template: string;
     connections: number;
@@ -74,6 +76,11 @@ export interface LoadReport {
   };
   /** Answers by Result-Code ("0": none in the answer). */
   resultCodes: Record<string, number>;
+  /**
+   * With --follow-interim only: the sessions that adopted an Acct-Interim-Interval from an ACA (RFC 6733
+   * §9.8.2), and the answers that carried one, by its value in seconds ("0": no more INTERIMs).
+   */
+  serverInterim?: { sessions: number; answers: number; bySeconds: Record<string, number> };
   throughput: { answersPerSecond: number; sessionsPerSecond: number };
   /** Milliseconds, from each request's intended send time to its answer. */
   latencyMs: LatencySummary;
@@ -127,6 +134,16 @@ export function buildReport(i: ReportInput): LoadReport {
   });
   const resultCodes: Record<string, number> = {};
   for (const [rc, n] of s.resultCodes) resultCodes[String(rc)] = n;
+  let serverInterim: LoadReport['serverInterim'];
+  if (opts.followInterim) {
+    const bySeconds: Record<string, number> = {};
+    let answers = 0;
+    for (const [sec, n] of s.serverInterims) {
+      bySeconds[String(sec)] = n;
+      answers += n;
+    }
+    serverInterim = { sessions: s.sessionsFollowing, answers, bySeconds };
+  }
   const notes = [...i.notes];
   const busy = i.threadBusy;
   if (opts.workers === 1 && busy[0] !== undefined && busy[0] >= 0.9) {
@@ -151,6 +168,7 @@ export function buildReport(i: ReportInput): LoadReport {
       concurrency: opts.mode === 'closed' ? opts.concurrency : undefined,
       holding: opts.event ? 'none (EVENT records)' : describeHolding(opts.holding),
       interimSeconds: opts.interimSeconds,
+      followInterim: opts.followInterim === true,
       event: opts.event,
       template: opts.template.name,
       connections: opts.connections,
@@ -173,6 +191,7 @@ export function buildReport(i: ReportInput): LoadReport {
       byRecordType,
     },
     resultCodes,
+    serverInterim,
     throughput: {
       answersPerSecond: round(s.answered / secs, 1),
       sessionsPerSecond: round(s.sessionsEnded / secs, 1),
@@ -214,9 +233,11 @@ export function formatReport(r: LoadReport): string {
     run.mode === 'open'
       ? `open loop, ${run.rate} new sessions/s (Poisson)`
       : `closed loop, ${run.concurrency} session${run.concurrency === 1 ? '' : 's'} in flight`;
-  const sessions = run.event
-    ? 'EVENT records'
-    : `holding ${run.holding}${run.interimSeconds ? `, interim every ${run.interimSeconds} s` : ''}`;
+  const every = run.interimSeconds ? ` every ${run.interimSeconds} s` : '';
+  const interim = run.followInterim
+    ? `, interim${every}${every ? ' or' : ''} as the server's ACA says`
+    : every && `, interim${every}`;
+  const sessions = run.event ? 'EVENT records' : `holding ${run.holding}${interim}`;
   const bound = [
     run.durationSeconds !== undefined ? `${run.durationSeconds} s` : '',
     run.count !== undefined ? `${fmtInt(run.count)} sessions` : '',
@@ -251,6 +272,7 @@ export function formatReport(r: LoadReport): string {
     for (const [rc, n] of codes)
       lines.push(`    ${rc.padStart(4)} ${resultName(Number(rc)).padEnd(34)} ${fmtInt(n).padStart(12)}`);
   }
+  if (r.serverInterim) lines.push(`  interim    ${serverInterimText(r.serverInterim)}`);
   const l = r.latencyMs;
   lines.push(
     `  throughput ${fmtInt(r.throughput.answersPerSecond)} answers/s, ${fmtInt(r.throughput.sessionsPerSecond)} sessions/s`,
@@ -268,6 +290,19 @@ export function formatReport(r: LoadReport): string {
   for (const e of r.errors) lines.push(`error: ${e}`);
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
+}
+
+/** "3 sessions took the server's Acct-Interim-Interval: 0 s (no more INTERIMs) in 1 answer, 60 s in 4 answers" */
+function serverInterimText(si: NonNullable<LoadReport['serverInterim']>): string {
+  if (si.answers === 0 && si.sessions === 0)
+    return 'no answer carried Acct-Interim-Interval: every session kept --interim';
+  const values = Object.entries(si.bySeconds)
+    .map(
+      ([sec, n]) =>
+        `${sec} s${sec === '0' ? ' (no more INTERIMs)' : ''} in ${fmtInt(n)} answer${n === 1 ? '' : 's'}`,
+    )
+    .join(', ');
+  return `${fmtInt(si.sessions)} session${si.sessions === 1 ? '' : 's'} took the server's Acct-Interim-Interval${values ? `: ${values}` : ''}`;
 }
 
 function ms(v: number): string {

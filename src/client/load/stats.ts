@@ -27,6 +27,10 @@ export class LoadStats {
   /** Answers with 2001, kept apart from the map: nearly every answer is one. */
   success = 0;
   readonly otherCodes = new Map<number, number>();
+  /** --follow-interim: sessions that adopted an Acct-Interim-Interval from an ACA. */
+  sessionsFollowing = 0;
+  /** --follow-interim: answers carrying Acct-Interim-Interval, by its value in seconds. */
+  readonly serverInterims = new Map<number, number>();
   /** Answer time − intended send time, µs. */
   readonly latency = newHistogram();
   /** Actual − intended send time, µs (open loop: how late the generator itself was). */
@@ -37,6 +41,10 @@ export class LoadStats {
     else this.otherCodes.set(rc, (this.otherCodes.get(rc) ?? 0) + 1);
   }
 
+  countServerInterim(seconds: number): void {
+    this.serverInterims.set(seconds, (this.serverInterims.get(seconds) ?? 0) + 1);
+  }
+
   reset(): void {
     this.sessionsStarted =
       this.sessionsEnded =
@@ -45,10 +53,12 @@ export class LoadStats {
       this.timeouts =
       this.lost =
       this.closingStops =
+      this.sessionsFollowing =
         0;
     this.sentByType.fill(0);
     this.success = 0;
     this.otherCodes.clear();
+    this.serverInterims.clear();
     this.latency.reset();
     this.lag.reset();
   }
@@ -67,6 +77,8 @@ export class LoadStats {
       lateAnswers: extra.lateAnswers,
       sentByType: [...this.sentByType],
       resultCodes: codes,
+      sessionsFollowing: this.sessionsFollowing,
+      serverInterims: [...this.serverInterims],
       inFlight: extra.inFlight,
       sessionsOpen: extra.sessionsOpen,
       latency: this.latency,
@@ -87,6 +99,10 @@ export interface StatsSnapshot {
   sentByType: number[];
   /** [Result-Code, answers]; 0 = an answer with neither Result-Code nor Experimental-Result-Code. */
   resultCodes: [number, number][];
+  /** --follow-interim: sessions that adopted the server's Acct-Interim-Interval. */
+  sessionsFollowing: number;
+  /** --follow-interim: [Acct-Interim-Interval in seconds, answers carrying it]. */
+  serverInterims: [number, number][];
   inFlight: number;
   sessionsOpen: number;
   latency: RecordableHistogram;
@@ -98,6 +114,7 @@ export function mergeSnapshots(parts: readonly StatsSnapshot[]): StatsSnapshot {
   const latency = newHistogram();
   const lag = newHistogram();
   const codes = new Map<number, number>();
+  const interims = new Map<number, number>();
   const out: StatsSnapshot = {
     sessionsStarted: 0,
     sessionsEnded: 0,
@@ -109,6 +126,8 @@ export function mergeSnapshots(parts: readonly StatsSnapshot[]): StatsSnapshot {
     lateAnswers: 0,
     sentByType: [0, 0, 0, 0, 0],
     resultCodes: [],
+    sessionsFollowing: 0,
+    serverInterims: [],
     inFlight: 0,
     sessionsOpen: 0,
     latency,
@@ -127,9 +146,12 @@ export function mergeSnapshots(parts: readonly StatsSnapshot[]): StatsSnapshot {
     out.sessionsOpen += p.sessionsOpen;
     p.sentByType.forEach((n, i) => (out.sentByType[i] = (out.sentByType[i] ?? 0) + n));
     for (const [rc, n] of p.resultCodes) codes.set(rc, (codes.get(rc) ?? 0) + n);
+    out.sessionsFollowing += p.sessionsFollowing;
+    for (const [sec, n] of p.serverInterims) interims.set(sec, (interims.get(sec) ?? 0) + n);
     if (p.latency.count) latency.add(p.latency);
     if (p.lag.count) lag.add(p.lag);
   }
   out.resultCodes = [...codes].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  out.serverInterims = [...interims].sort((a, b) => a[0] - b[0]);
   return out;
 }
