@@ -70,7 +70,8 @@ export function formatStep(r: StepResult, sessions: number, c: Colors): string {
         ? c.red(c.bold(WORD.failed))
         : c.yellow(WORD.skipped);
   const label = stepLabel(r, sessions > 1);
-  const time = r.kind === 'send' && r.status !== 'skipped' ? c.dim(` (${r.ms} ms)`) : '';
+  const time =
+    (r.kind === 'send' || r.kind === 'retransmit') && r.status !== 'skipped' ? c.dim(` (${r.ms} ms)`) : '';
   const lines = [`  ${word}  ${label}: ${r.summary}${time}`];
   for (const f of r.failures) lines.push(`        ${c.red(f)}`);
   return lines.join('\n');

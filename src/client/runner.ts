@@ -4,11 +4,18 @@
  * first failed step; the steps it did not reach are reported as skipped.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FLAG_E, type Message } from '../codec/types.js';
+import { FLAG_E, FLAG_T, type Message } from '../codec/types.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { avpToJson, messageFromJson } from '../dictionary/message-format.js';
 import { checkAnswer, parsePath, selectAvps, type Expectation } from './expect.js';
-import { DEFAULT_ANSWER_TIMEOUT_MS, parseDuration, type Scenario, type Step } from './scenario.js';
+import {
+  DEFAULT_ANSWER_TIMEOUT_MS,
+  parseDuration,
+  type RetransmitStep,
+  type Scenario,
+  type SendStep,
+  type Step,
+} from './scenario.js';
 import {
   CLIENT_ORIGIN_HOST,
   CLIENT_ORIGIN_REALM,
@@ -80,6 +87,13 @@ export function stepLabel(
   return `step ${r.step}${r.name ? ` "${r.name}"` : ''}${it}${severalSessions ? `, session ${r.session}` : ''}`;
 }
 
+/** A request as the session sent it, with the placeholders its step saw (for a retransmission's checks). */
+interface SentRequest {
+  request: Message;
+  builtins: Map<string, ScopeValue>;
+  with: Map<string, ScopeValue>;
+}
+
 interface SessionState {
   index: number;
   sessionId: string;
@@ -89,6 +103,10 @@ interface SessionState {
   saved: Map<string, ScopeValue>;
   iterations: number[];
   last?: { answer: Message; builtins: Map<string, ScopeValue>; with: Map<string, ScopeValue> };
+  /** The last request this session sent (a send's or a retransmission). */
+  lastSent?: SentRequest;
+  /** The latest request of each send step a retransmit step names. */
+  sentBy?: Map<SendStep, SentRequest>;
 }
 
 function commandName(m: Message, dict: Dictionary): string {
@@ -246,6 +264,8 @@ class ScenarioRun {
       }
       case 'send':
         return this.send(st, step, t0);
+      case 'retransmit':
+        return this.retransmit(st, step, t0);
     }
   }
 
@@ -261,7 +281,7 @@ class ScenarioRun {
     }
   }
 
-  private async send(st: SessionState, step: Extract<Step, { kind: 'send' }>, t0: number): Promise<boolean> {
+  private async send(st: SessionState, step: SendStep, t0: number): Promise<boolean> {
     const dict = this.o.dictionary;
     const since = () => Math.round((performance.now() - t0) * 10) / 10;
     const builtins = this.builtins(st);
@@ -279,7 +299,45 @@ class ScenarioRun {
     }
     if (step.fill) this.client.fill(msg, st.sessionId);
     st.seq++;
-    const req = commandName(msg, dict);
+    const sent: SentRequest = { request: msg, builtins, with: withVars };
+    st.lastSent = sent;
+    if (step.retransmitted) (st.sentBy ??= new Map()).set(step, sent);
+    return this.exchange(st, step, sent, commandName(msg, dict), t0);
+  }
+
+  /**
+   * RFC 6733 §3 (T flag) and §6.1.3 (duplicate detection by Origin-Host and End-to-End id): the request
+   * again as it was sent — same End-to-End id, same AVPs octet for octet (`${seq}` does not move) — with
+   * the T flag set. The connection gives it a new Hop-by-Hop id, as any request (base-protocol.md §14.3).
+   */
+  private retransmit(st: SessionState, step: RetransmitStep, t0: number): Promise<boolean> {
+    // The loader refuses a retransmit with no send before it, so neither is missing once the step runs.
+    const orig = step.of ? st.sentBy?.get(step.of) : st.lastSent;
+    if (!orig) {
+      const since = Math.round((performance.now() - t0) * 10) / 10;
+      return Promise.resolve(
+        this.record(st, step, 'failed', since, 'retransmit', ['nothing to retransmit: no request sent yet']),
+      );
+    }
+    const request: Message = { ...orig.request, flags: orig.request.flags | FLAG_T, hopByHopId: 0 };
+    delete request.raw;
+    const sent: SentRequest = { request, builtins: orig.builtins, with: orig.with };
+    st.lastSent = sent;
+    const req = `${commandName(request, this.o.dictionary)} retransmitted (T flag)`;
+    return this.exchange(st, step, sent, req, t0);
+  }
+
+  /** Sends a request, waits for its answer, checks it and saves values from it: a send's or a retransmit's. */
+  private async exchange(
+    st: SessionState,
+    step: SendStep | RetransmitStep,
+    sent: SentRequest,
+    req: string,
+    t0: number,
+  ): Promise<boolean> {
+    const dict = this.o.dictionary;
+    const since = () => Math.round((performance.now() - t0) * 10) / 10;
+    const { request: msg, builtins, with: withVars } = sent;
     let answer: Message;
     this.requests++;
     try {

@@ -32,6 +32,21 @@ export interface SendStep extends StepBase {
   fill: boolean;
   /** This step's answer timeout; unset: the run's (--timeout) or the scenario's. */
   timeoutMs?: number;
+  /** A retransmit step names this one, so each session keeps the latest request it sent. */
+  retransmitted?: boolean;
+}
+/**
+ * Sends a request of this session again as a retransmission (RFC 6733 §3 T flag, §6.1.3 duplicate
+ * detection): the same octets but the T flag set and a new Hop-by-Hop id; same End-to-End id and AVPs.
+ */
+export interface RetransmitStep extends StepBase {
+  kind: 'retransmit';
+  /** The send step whose latest request goes again; unset: the last request the session sent. */
+  of?: SendStep;
+  /** As a send's: Result-Code 2001 unless it says otherwise; placeholders as they were at that send. */
+  expect: Expectation;
+  save: [string, string][];
+  timeoutMs?: number;
 }
 export interface ExpectStep extends StepBase {
   kind: 'expect';
@@ -47,7 +62,7 @@ export interface RepeatStep extends StepBase {
   times: number;
   steps: Step[];
 }
-export type Step = SendStep | ExpectStep | WaitStep | RepeatStep;
+export type Step = SendStep | RetransmitStep | ExpectStep | WaitStep | RepeatStep;
 
 export interface Scenario {
   file: string;

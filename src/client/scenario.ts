@@ -27,7 +27,7 @@ import {
   wholeNumber,
   type Path,
 } from './scenario-source.js';
-import type { MessageTemplate, Scenario, Step } from './scenario-types.js';
+import type { MessageTemplate, Scenario, SendStep, Step } from './scenario-types.js';
 import { checkPlaceholders, hasPlaceholder } from './template.js';
 
 export { ScenarioError, parseDuration } from './scenario-source.js';
@@ -35,6 +35,7 @@ export type {
   ExpectStep,
   MessageTemplate,
   RepeatStep,
+  RetransmitStep,
   Scenario,
   SendStep,
   Step,
@@ -102,6 +103,8 @@ interface Loader {
   known: (name: string) => boolean;
   /** Every `save:` name of the scenario (so templates may use them). */
   saved: Set<string>;
+  /** The send steps read so far, in file order: what a retransmit step may name. */
+  sends: SendStep[];
 }
 
 function loadMessage(src: Source, path: Path, raw: unknown, ld: Loader): MessageTemplate {
@@ -159,6 +162,65 @@ function loadExpect(
   }
 }
 
+/** What a send or retransmit step says about its answer: `expect` (Result-Code 2001 by default), `save`, `timeout`. */
+function loadAnswerChecks(
+  src: Source,
+  path: Path,
+  raw: Record<string, unknown>,
+  ld: Loader,
+  known: (n: string) => boolean,
+): Pick<SendStep, 'expect' | 'save' | 'timeoutMs'> {
+  // An answer is expected to say 2001 unless the step says otherwise (`result: 5005`, `result: any`).
+  const expect: Expectation =
+    raw.expect === undefined
+      ? { avps: [] }
+      : loadExpect(src, [...path, 'expect'], raw.expect, ld.dict, known);
+  expect.result ??= [2001];
+  const save: [string, string][] = [];
+  if (raw.save !== undefined) {
+    if (!isObj(raw.save)) src.fail([...path, 'save'], 'expected a mapping of variable name to AVP path');
+    for (const [k, v] of Object.entries(raw.save)) {
+      if (!NAME.test(k) || (BUILTIN_VARIABLES as readonly string[]).includes(k))
+        src.fail([...path, 'save', k], `"${k}" cannot be a variable name`);
+      if (typeof v !== 'string') src.fail([...path, 'save', k], 'expected an AVP path');
+      try {
+        parsePath(v, ld.dict);
+      } catch (e) {
+        src.fail([...path, 'save', k], (e as Error).message);
+      }
+      save.push([k, v]);
+    }
+  }
+  const timeoutMs =
+    raw.timeout === undefined ? undefined : duration(src, [...path, 'timeout'], raw.timeout, MAX_WAIT_MS);
+  return { expect, save, timeoutMs };
+}
+
+/**
+ * `retransmit: last` or `retransmit: NAME` (the latest earlier send step of that name). A send step
+ * earlier in the file has always run before, once per pass of every repeat around it (repeats run at
+ * least once, a session stops at its first failure), so this check, in file order, is exact.
+ */
+function retransmitTarget(src: Source, path: Path, raw: unknown, ld: Loader): SendStep | undefined {
+  const p = [...path, 'retransmit'];
+  if (typeof raw !== 'string' || raw === '')
+    src.fail(p, 'expected "last" or the name of an earlier send step');
+  if (ld.sends.length === 0)
+    src.fail(p, 'nothing to retransmit: no send step before this one in the session');
+  if (raw === 'last') return undefined;
+  let target: SendStep | undefined;
+  for (const s of ld.sends) if (s.name === raw) target = s;
+  if (!target) {
+    const names = [...new Set(ld.sends.flatMap((s) => (s.name === undefined ? [] : [s.name])))];
+    src.fail(
+      p,
+      `no send step named "${raw}" before this one (named send steps before it: ${names.join(', ') || 'none'}; or write "last")`,
+    );
+  }
+  target.retransmitted = true;
+  return target;
+}
+
 function loadSteps(src: Source, path: Path, raw: unknown, ld: Loader, prefix: string): Step[] {
   if (!Array.isArray(raw) || raw.length === 0) src.fail(path, 'expected a list of steps');
   return raw.map((s, i) => loadStep(src, [...path, i], s, ld, `${prefix}${i + 1}`));
@@ -166,7 +228,10 @@ function loadSteps(src: Source, path: Path, raw: unknown, ld: Loader, prefix: st
 
 function loadStep(src: Source, path: Path, raw: unknown, ld: Loader, id: string): Step {
   if (!isObj(raw))
-    src.fail(path, 'expected a step: {send: …}, {expect: …}, {wait: …} or {repeat: N, steps: …}');
+    src.fail(
+      path,
+      'expected a step: {send: …}, {retransmit: last}, {expect: …}, {wait: …} or {repeat: N, steps: …}',
+    );
   const name = raw.name === undefined ? undefined : scalarText(src, [...path, 'name'], raw.name);
   const base = { id, name, where: src.at(path) };
   if ('send' in raw) {
@@ -200,35 +265,22 @@ function loadStep(src: Source, path: Path, raw: unknown, ld: Loader, id: string)
         );
       }
     } else message = loadMessage(src, [...path, 'send'], raw.send, stepLd);
-    // An answer is expected to say 2001 unless the step says otherwise (`result: 5005`, `result: any`).
-    const expect: Expectation =
-      raw.expect === undefined
-        ? { avps: [] }
-        : loadExpect(src, [...path, 'expect'], raw.expect, ld.dict, stepKnown);
-    expect.result ??= [2001];
-    const save: [string, string][] = [];
-    if (raw.save !== undefined) {
-      if (!isObj(raw.save)) src.fail([...path, 'save'], 'expected a mapping of variable name to AVP path');
-      for (const [k, v] of Object.entries(raw.save)) {
-        if (!NAME.test(k) || (BUILTIN_VARIABLES as readonly string[]).includes(k))
-          src.fail([...path, 'save', k], `"${k}" cannot be a variable name`);
-        if (typeof v !== 'string') src.fail([...path, 'save', k], 'expected an AVP path');
-        try {
-          parsePath(v, ld.dict);
-        } catch (e) {
-          src.fail([...path, 'save', k], (e as Error).message);
-        }
-        save.push([k, v]);
-      }
-    }
+    const checks = loadAnswerChecks(src, path, raw, ld, stepKnown);
     let fill = true;
     if (raw.fill !== undefined) {
       if (typeof raw.fill !== 'boolean') src.fail([...path, 'fill'], 'expected true or false');
       fill = raw.fill;
     }
-    const timeoutMs =
-      raw.timeout === undefined ? undefined : duration(src, [...path, 'timeout'], raw.timeout, MAX_WAIT_MS);
-    return { kind: 'send', ...base, message, with: withVars, expect, save, fill, timeoutMs };
+    const step: SendStep = { kind: 'send', ...base, message, with: withVars, ...checks, fill };
+    ld.sends.push(step);
+    return step;
+  }
+  if ('retransmit' in raw) {
+    onlyKeys(src, path, raw, ['name', 'retransmit', 'expect', 'save', 'timeout']);
+    const of = retransmitTarget(src, path, raw.retransmit, ld);
+    // Its expectation sees the placeholders of the send it repeats: that step's `with` names too.
+    const known = (n: string) => ld.known(n) || !!of?.with.some(([k]) => k === n);
+    return { kind: 'retransmit', ...base, of, ...loadAnswerChecks(src, path, raw, ld, known) };
   }
   if ('repeat' in raw) {
     onlyKeys(src, path, raw, ['name', 'repeat', 'steps']);
@@ -257,7 +309,7 @@ function loadStep(src: Source, path: Path, raw: unknown, ld: Loader, id: string)
       expect: loadExpect(src, [...path, 'expect'], raw.expect, ld.dict, ld.known),
     };
   }
-  return src.fail(path, 'a step needs one of send, expect, wait, repeat');
+  return src.fail(path, 'a step needs one of send, retransmit, expect, wait, repeat');
 }
 
 /** Every `save:` name anywhere in the steps, so templates may refer to values saved by earlier steps. */
@@ -355,7 +407,7 @@ export function loadScenario(file: string, dict: Dictionary, text?: string): Sce
   }
   const names = new Set(variables.map(([n]) => n));
   const known = (n: string) => isBuiltin(n) || names.has(n) || saved.has(n) || csvKnown(n);
-  const ld: Loader = { dict, baseDir, templates: new Map(), known, saved };
+  const ld: Loader = { dict, baseDir, templates: new Map(), known, saved, sends: [] };
   const timeoutMs =
     raw.timeout === undefined ? undefined : duration(src, ['timeout'], raw.timeout, MAX_WAIT_MS);
   if (raw.templates !== undefined) {

@@ -119,6 +119,71 @@ describe('mistakes are found before anything runs, with file and line', () => {
     );
   });
 
+  test('retransmit: a send step must come before it; only its own keys; a name must be an earlier send step', () => {
+    const send = '{ command: ACR, avps: [] }';
+    assert.equal(
+      loadError(`steps:\n  - retransmit: last\n  - send: ${send}\n`),
+      't.yaml:2: steps[0].retransmit: nothing to retransmit: no send step before this one in the session',
+    );
+    // The first iteration of a repeat has sent nothing yet, even if a later step of the repeat sends.
+    assert.equal(
+      loadError(
+        `steps:\n  - wait: 1\n  - repeat: 2\n    steps:\n      - retransmit: last\n      - send: ${send}\n`,
+      ),
+      't.yaml:5: steps[1].steps[0].retransmit: nothing to retransmit: no send step before this one in the session',
+    );
+    assert.equal(
+      loadError(
+        `steps:\n  - { name: START, send: ${send} }\n  - retransmit: STOP\n  - { name: STOP, send: ${send} }\n`,
+      ),
+      't.yaml:3: steps[1].retransmit: no send step named "STOP" before this one (named send steps before it: START; or write "last")',
+    );
+    assert.equal(
+      loadError(`steps:\n  - send: ${send}\n  - retransmit: last\n    fill: false\n`),
+      't.yaml:4: steps[1].fill: unknown key (expected one of name, retransmit, expect, save, timeout)',
+    );
+    assert.equal(
+      loadError(`steps:\n  - send: ${send}\n  - retransmit: { step: 1 }\n`),
+      't.yaml:3: steps[1].retransmit: expected "last" or the name of an earlier send step',
+    );
+    // Its expectation sees the placeholders of the step it repeats: a named step's `with`, not another's.
+    assert.equal(
+      loadError(
+        `steps:\n  - { name: A, send: ${send}, with: { x: '1' } }\n  - retransmit: last\n    expect: { avps: { User-Name: '\${x}' } }\n`,
+      ),
+      't.yaml:4: steps[1].expect.avps.User-Name: unknown variable ${x}',
+    );
+  });
+
+  test('retransmit: what it loads to', () => {
+    const s = loadScenario(
+      't.yaml',
+      dict,
+      `steps:
+  - { name: START, send: { command: ACR, avps: [] } }
+  - repeat: 2
+    steps:
+      - { name: START, send: { command: ACR, avps: [] }, with: { x: '1' } }
+      - retransmit: last
+        timeout: 2s
+  - retransmit: START
+    expect: { avps: { User-Name: '\${x}' } }
+    save: { n: Accounting-Record-Number }
+`,
+    );
+    const [first, rep, byName] = s.steps;
+    assert.ok(first?.kind === 'send' && rep?.kind === 'repeat' && byName?.kind === 'retransmit');
+    const [inner, last] = rep.steps;
+    assert.ok(inner?.kind === 'send' && last?.kind === 'retransmit');
+    assert.equal(last.of, undefined, '"last": whatever the session sent last');
+    assert.equal(last.timeoutMs, 2000);
+    assert.deepEqual(last.expect.result, [2001], '2001 by default, as a send');
+    assert.equal(byName.of, inner, 'the latest send step of that name above it');
+    assert.equal(inner.retransmitted, true);
+    assert.equal(first.retransmitted, undefined, 'no copy kept of a step nothing names');
+    assert.deepEqual(byName.save, [['n', 'Accounting-Record-Number']]);
+  });
+
   test('YAML syntax, with a hint for the usual slip', () => {
     assert.equal(
       loadError('steps:\n  - send: { command: ACR, avps: [{ Accounting-Record-Number: ${seq} }] }\n'),
