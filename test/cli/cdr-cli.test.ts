@@ -28,52 +28,14 @@ import {
   type AcrSpec,
 } from '../helpers/acr-builder.js';
 import { CTF_IDENTITY } from '../helpers/cdf-server.js';
+import { cli, oneLineError, type Run } from './cdr-store-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = ['--import', 'tsx', 'src/cli/main.ts'];
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...MAIN, ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({
-        code,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      });
-    });
-  });
-}
-
 function ok(r: Run, what: string): string {
   assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
-}
-
-/** Exit status 2, nothing on stdout, one line on stderr without a stack trace. */
-function oneLineError(r: Run): string {
-  assert.equal(r.code, 2, `expected exit 2, got ${r.code}; stderr: ${r.stderr}`);
-  assert.equal(r.stdout, '');
-  const lines = r.stderr.trimEnd().split('\n');
-  assert.equal(lines.length, 1, r.stderr);
-  assert.ok(!/\bat .*:\d+:\d+/.test(lines[0]!), lines[0]);
-  return lines[0]!;
 }
 
 /** RFC 4180 reader, written here so the expectation does not come from the writer under test. */

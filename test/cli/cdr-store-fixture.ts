@@ -1,5 +1,5 @@
 /**
- * What the CDR filter and summary CLI tests share: a store (SQLite file or PostgreSQL schema) holding CDRs
+ * What the CDR CLI tests share: a store (SQLite file or PostgreSQL schema) holding CDRs
  * written straight through CdrStore.commit, with the kinds, causes, anomalies and times each test needs,
  * and a runner for the real `diamkit` command. Writing the records directly (not through `diamkit serve`)
  * lets a test choose exactly what the summary must count; cdr-cli.test.ts covers the store serve writes.

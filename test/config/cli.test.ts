@@ -6,73 +6,16 @@
  * CDF settings, behaviour rules — with flags typed on the command line taking precedence.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { HEAD, serveProcesses } from './serve-process.js';
 import { AVP, M, RawPeer, acr, answerTo, avp, cer, dwr, resultCode, strOf, u32Of } from '../helpers/raw-peer.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const tmp = mkdtempSync(join(tmpdir(), 'diamkit-config-cli-'));
-const children: ChildProcess[] = [];
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
-});
-
-function write(name: string, lines: string[]): string {
-  const f = join(tmp, name);
-  writeFileSync(f, `${lines.join('\n')}\n`);
-  return f;
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout: out, stderr: err }));
-  });
-}
-
-/** Starts `diamkit serve …` and resolves with its port once it prints its listening line. */
-function startServe(args: string[]): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no listening line within 90 s; stderr: ${err}`)), 90_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /^diamkit listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
-      if (m) {
-        clearTimeout(t);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(t);
-      reject(new Error(`serve exited (${code}) before listening; stderr: ${err}`));
-    });
-  });
-}
-
-const HEAD = ['identity:', '  originHost: cdf.example.net', '  originRealm: example.net'];
+const procs = serveProcesses('diamkit-config-cli-');
+after(() => procs.cleanup());
+const { write, run, start: startServe, dir: tmp } = procs;
 
 describe('diamkit config check', () => {
   test('the shipped example passes', async () => {

@@ -1,6 +1,7 @@
 /**
- * `diamkit serve` as a child process of src/cli/main.ts, for the config tests: started with a config
- * file written to a temporary folder, known by the port it prints in its listening line.
+ * `diamkit` as a child process of src/cli/main.ts, for the config tests: config files written to a
+ * temporary folder, a command run to its end, or `diamkit serve` known by the port it prints in its
+ * listening line.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,8 +15,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const HEAD = ['identity:', '  originHost: cdf.example.net', '  originRealm: example.net'];
 
 export interface ServeProcesses {
+  /** The temporary folder (removed by cleanup). */
+  dir: string;
   /** Writes `lines` to a file of this name in the temporary folder; returns its path. */
   write(name: string, lines: string[]): string;
+  /** Runs `diamkit …` to its end. */
+  run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
   /** Starts `diamkit serve …`; resolves with its port once it prints its listening line. */
   start(args: string[]): Promise<{ child: ChildProcess; port: number }>;
   /** Kills what is still running and removes the folder (for `after`). */
@@ -26,10 +31,26 @@ export function serveProcesses(prefix: string): ServeProcesses {
   const tmp = mkdtempSync(join(tmpdir(), prefix));
   const children: ChildProcess[] = [];
   return {
+    dir: tmp,
     write(name, lines) {
       const f = join(tmp, name);
       writeFileSync(f, `${lines.join('\n')}\n`);
       return f;
+    },
+    run(args) {
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        children.push(child);
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => resolve({ code, stdout: out, stderr: err }));
+      });
     },
     start(args) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
