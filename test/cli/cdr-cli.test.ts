@@ -28,7 +28,7 @@ import {
   type AcrSpec,
 } from '../helpers/acr-builder.js';
 import { CTF_IDENTITY } from '../helpers/cdf-server.js';
-import { cli, oneLineError, type Run } from './cdr-store-fixture.js';
+import { cli, oneLineError, pgUnreachable, type Run } from './cdr-store-fixture.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = ['--import', 'tsx', 'src/cli/main.ts'];
@@ -391,19 +391,6 @@ describe('diamkit cdrs / sessions over the SQLite store diamkit serve writes', (
 
 const pgUrl = process.env.DIAMKIT_PG_URL;
 const inCi = process.env.CI === 'true';
-
-async function pgUnreachable(): Promise<string | undefined> {
-  if (!pgUrl) return 'DIAMKIT_PG_URL is not set';
-  const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
-  try {
-    await c.connect();
-    return undefined;
-  } catch (e) {
-    return `PostgreSQL is unreachable: ${(e as Error).message}`;
-  } finally {
-    await c.end().catch(() => undefined);
-  }
-}
 
 const pgSkip = await pgUnreachable();
 if (pgSkip && inCi) test('PostgreSQL is reachable (required in CI)', () => assert.fail(pgSkip));
