@@ -338,6 +338,11 @@ describe('diamkit run', { concurrency: true }, () => {
         );
       }
       assert.deepEqual(
+        of('scscf2.ims.example.com').map((c) => [c.kind, c.recordType, c.anomalies]),
+        [['ims', 63, []]],
+        'retransmitted START and STOP counted once: one record, no anomaly',
+      );
+      assert.deepEqual(
         of('smsc1.example.com').map((c) => c.kind),
         ['event', 'event'],
         'two SMS events',
