@@ -217,10 +217,20 @@ export async function exportCdrs(opts: ExportOptions, stdout: Writable = process
   });
 }
 
-export async function listSessions(opts: StoreOpt & { limit: string; format: string }): Promise<string> {
+export interface SessionListOptions extends StoreOpt {
+  limit: string;
+  format: string;
+  /** Only this Session-Id (its sub-sessions too). */
+  session?: string;
+  /** Only sessions this CTF opened. */
+  originHost?: string;
+}
+
+export async function listSessions(opts: SessionListOptions): Promise<string> {
   const limit = positiveInt(opts.limit, '--limit');
   const format = oneOf(opts.format, ['table', 'json'] as const, '--format');
-  const sessions = await withStore(opts.store, (s) => s.listOpenSessions({ limit }));
+  const query = { limit, sessionId: opts.session, originHost: opts.originHost };
+  const sessions = await withStore(opts.store, (s) => s.listOpenSessions(query));
   // The session manager's own state (data) is internal; the rest is what an operator looks at.
   const shown = sessions.map(({ data: _data, ...s }) => s);
   return format === 'json' ? recordJson(shown, 2) + '\n' : sessionTable(sessions);
@@ -282,5 +292,7 @@ export function registerCdrCommands(program: Command): void {
     .option('--store <path|url>', STORE_HELP, DEFAULT_STORE_PATH)
     .option('-n, --limit <n>', 'how many', '100')
     .option('-f, --format <format>', 'table or json', 'table')
-    .action((opts: StoreOpt & { limit: string; format: string }) => run(() => listSessions(opts)));
+    .option('--session <id>', 'only this Session-Id (with its sub-sessions)')
+    .option('--origin-host <host>', 'only sessions this CTF (Origin-Host) opened')
+    .action((opts: SessionListOptions) => run(() => listSessions(opts)));
 }

@@ -298,6 +298,14 @@ describe('diamkit cdrs / sessions over the SQLite store diamkit serve writes', (
     assert.equal(s[0]!.interimInterval, 120);
     assert.equal(s[0]!.lastRecordNumber, 0);
     assert.deepEqual(s[0]!.counters, { acrs: '1' }, 'bigint counters as decimal strings');
+    const ids = async (filter: { session?: string; originHost?: string }) =>
+      (JSON.parse(await listSessions({ store, limit: '100', format: 'json', ...filter })) as { sessionId: string }[]).map(
+        (x) => x.sessionId,
+      );
+    assert.deepEqual(await ids({ session: PGW_ID }), [PGW_ID], '--session');
+    assert.deepEqual(await ids({ session: IMS_ID }), [], '--session of a closed session');
+    assert.deepEqual(await ids({ originHost: 'pgw.example.com' }), [PGW_ID], '--origin-host');
+    assert.deepEqual(await ids({ originHost: 'other.example.com' }), [], '--origin-host of another CTF');
     assert.equal('data' in s[0]!, false, "the session manager's internal state is not printed");
   });
 
