@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -211,7 +211,15 @@ describe('diamkit load against diamkit serve', () => {
   });
 
   test('--follow-interim: a CDF imposing 1 s gets an INTERIM a second instead of every --interim 30; without it, none', async () => {
-    const s = await serve(['--interim-interval', '1']);
+    // The CDF imposes 1 s, and supervises after 10 × 1 s: the run without the flag sends no INTERIM, and
+    // with the default factor (2) a STOP due 2.5 s after its START could meet supervision first (the
+    // deadline counts from the START's Event-Timestamp, in whole seconds) on a slow machine.
+    const config = join(tmp, 'follow-interim.yaml');
+    writeFileSync(
+      config,
+      ['identity:', '  originHost: diamkit.localdomain', '  originRealm: localdomain', 'cdf:', '  interimInterval: 1', '  supervisionFactor: 10', ''].join('\n'),
+    );
+    const s = await serve(['--config', config]);
     const run = (originHost: string, extra: string[]) =>
       diamkit([
         'load',
