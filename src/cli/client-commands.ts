@@ -3,16 +3,17 @@
  * Thin: src/client/ does the work; this file reads flags and files, prints, and sets the exit status —
  * 0 success, 1 an unmet expectation (or a non-success Result-Code), 2 bad input or no connection.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import type { MessageJson } from '../dictionary/message-format.js';
 import type { ScenarioResult } from '../client/runner.js';
 import type { Scenario } from '../client/scenario.js';
-import type { ClientTls, DiameterClient } from '../client/send.js';
+import type { DiameterClient } from '../client/send.js';
 import type { ScopeValue } from '../client/template.js';
 import { CLIENT_ORIGIN_HOST, CLIENT_ORIGIN_REALM, DEFAULT_TIMEOUT_MS } from '../client/request-defaults.js';
 import { CliError, describeError, readInput } from './io.js';
+import { addClientTlsFlags, clientTlsFrom, type TlsFlags } from './tls-flags.js';
 
 // The client modules (node, peer, YAML, colours) are loaded when a client command runs, so that
 // `diamkit decode` does not pay for them at start-up.
@@ -44,15 +45,10 @@ const lib = async () => {
 };
 type Lib = Awaited<ReturnType<typeof lib>>;
 
-interface ConnectionFlags {
+interface ConnectionFlags extends TlsFlags {
   peer: string;
   originHost: string;
   originRealm: string;
-  tls?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsCa?: string;
-  tlsServername?: string;
   startDelay?: string;
   dictionary: string[];
   color: boolean;
@@ -63,15 +59,12 @@ function collect(v: string, prev: string[]): string[] {
 }
 
 function connectionOptions(c: Command): Command {
-  return c
-    .option('--peer <host:port>', 'the Diameter server to connect to', '127.0.0.1:3868')
-    .option('--origin-host <fqdn>', 'our Origin-Host', CLIENT_ORIGIN_HOST)
-    .option('--origin-realm <realm>', 'our Origin-Realm', CLIENT_ORIGIN_REALM)
-    .option('--tls', 'connect with TLS from the first byte (RFC 6733 §2.1, port 5868)')
-    .option('--tls-cert <file>', 'our TLS certificate (PEM), when the server asks for one')
-    .option('--tls-key <file>', 'our TLS private key (PEM)')
-    .option('--tls-ca <file>', "CA (PEM) to verify the server's certificate; without it it is not verified")
-    .option('--tls-servername <name>', 'server name for SNI and certificate verification')
+  return addClientTlsFlags(
+    c
+      .option('--peer <host:port>', 'the Diameter server to connect to', '127.0.0.1:3868')
+      .option('--origin-host <fqdn>', 'our Origin-Host', CLIENT_ORIGIN_HOST)
+      .option('--origin-realm <realm>', 'our Origin-Realm', CLIENT_ORIGIN_REALM),
+  )
     .option(
       '--start-delay <ms>',
       'wait this long after the CEA before the first request (ms, or 200ms, 1s): Erlang/OTP diameter drops requests that come too soon',
@@ -89,29 +82,6 @@ function dictionaryFor(L: Lib, files: string[]): Dictionary {
   const dict = L.builtinDictionary();
   if (files.length) L.loadDictionaries(files, dict);
   return dict;
-}
-
-function readPem(file: string | undefined, flag: string): Buffer | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (e) {
-    throw new CliError(`${flag}: cannot read ${file}: ${(e as Error).message}`);
-  }
-}
-
-function tlsOptions(f: ConnectionFlags): ClientTls | undefined {
-  const any = f.tlsCert ?? f.tlsKey ?? f.tlsCa ?? f.tlsServername;
-  if (!f.tls && any === undefined) return undefined;
-  if (!f.tls) throw new CliError('--tls-cert/--tls-key/--tls-ca/--tls-servername need --tls');
-  if ((f.tlsCert === undefined) !== (f.tlsKey === undefined))
-    throw new CliError('--tls-cert and --tls-key go together');
-  return {
-    cert: readPem(f.tlsCert, '--tls-cert'),
-    key: readPem(f.tlsKey, '--tls-key'),
-    ca: readPem(f.tlsCa, '--tls-ca'),
-    servername: f.tlsServername,
-  };
 }
 
 function peerOf(L: Lib, f: ConnectionFlags): { host: string; port: number } {
@@ -196,7 +166,7 @@ async function sendCommand(L: Lib, file: string, f: SendFlags): Promise<number> 
   const startDelayMs = startDelayOf(L, f.startDelay);
   const dict = dictionaryFor(L, f.dictionary);
   const { host, port } = peerOf(L, f);
-  const tls = tlsOptions(f);
+  const tls = clientTlsFrom(f);
   const json = readMessageJson(L, file);
   L.checkPlaceholders(
     json,
@@ -278,7 +248,7 @@ function wholeFlag(v: string | undefined, flag: string): number | undefined {
 async function runCommand(L: Lib, files: string[], f: RunFlags): Promise<number> {
   const dict = dictionaryFor(L, f.dictionary);
   const { host, port } = peerOf(L, f);
-  const tls = tlsOptions(f);
+  const tls = clientTlsFrom(f);
   const sessions = wholeFlag(f.sessions, '--sessions');
   const parallel = wholeFlag(f.parallel, '--parallel');
   const timeoutMs = f.timeout === undefined ? undefined : timeoutOf(L, f.timeout);

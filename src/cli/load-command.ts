@@ -20,8 +20,10 @@ import { ProgressPrinter } from '../client/load/progress.js';
 import { formatReport } from '../client/load/report.js';
 import { resolveWorkers, runLoad } from '../client/load/run-load.js';
 import { DiameterError } from '../codec/errors.js';
+import { CliError } from './io.js';
+import { addClientTlsFlags, clientTlsFrom, type TlsFlags } from './tls-flags.js';
 
-interface LoadFlags {
+interface LoadFlags extends TlsFlags {
   peer: string;
   rate?: string;
   concurrency?: string;
@@ -57,7 +59,7 @@ function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-/** Flags → options; throws LoadOptionError / TemplateError naming the flag. */
+/** Flags → options; throws LoadOptionError / TemplateError / CliError (the TLS flags) naming the flag. */
 export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: string[] } {
   const notes: string[] = [];
   const { host, port } = parsePeer(f.peer);
@@ -98,6 +100,7 @@ export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: st
   const options: LoadOptions = {
     host,
     port,
+    tls: clientTlsFrom(f),
     mode,
     rate,
     concurrency,
@@ -128,12 +131,14 @@ export function loadOptionsFrom(f: LoadFlags): { options: LoadOptions; notes: st
 }
 
 export function registerLoadCommand(program: Command): void {
-  program
+  const load = program
     .command('load')
     .description(
       'generate Rf accounting traffic (ACR) against a Diameter server; report throughput and latency',
     )
-    .requiredOption('--peer <host:port>', 'the server to load, e.g. 127.0.0.1:3868')
+    .requiredOption('--peer <host:port>', 'the server to load, e.g. 127.0.0.1:3868');
+  // The same TLS flags as send and run, read the same way (tls-flags.ts).
+  addClientTlsFlags(load)
     .option('--rate <sessions/s>', 'open loop: new sessions per second (Poisson arrivals)')
     .option(
       '--concurrency <n>',
@@ -249,6 +254,7 @@ export function registerLoadCommand(program: Command): void {
 function fail(e: unknown): void {
   const known =
     e instanceof LoadOptionError ||
+    e instanceof CliError ||
     e instanceof TemplateError ||
     e instanceof ConnectError ||
     e instanceof DiameterError;

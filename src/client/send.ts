@@ -10,18 +10,11 @@ import { App, Code } from '../dictionary/codes.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import { DiameterNode, type PeerTarget } from '../node/node.js';
 import type { Peer } from '../peer/peer.js';
+import { tlsConnectOptions, type ClientTls } from './client-tls.js';
 import { DEFAULT_TIMEOUT_MS, SessionIds, fillRequest } from './request-defaults.js';
 
 export { CLIENT_ORIGIN_HOST, CLIENT_ORIGIN_REALM, DEFAULT_TIMEOUT_MS } from './request-defaults.js';
-
-export interface ClientTls {
-  /** Our certificate and key (PEM), when the server asks for one. */
-  cert?: Buffer;
-  key?: Buffer;
-  /** CA to verify the server's certificate; without it the certificate is not verified. */
-  ca?: Buffer;
-  servername?: string;
-}
+export type { ClientTls } from './client-tls.js';
 
 export interface ClientOptions {
   host: string;
@@ -94,13 +87,7 @@ export class DiameterClient {
     const target: PeerTarget = { host: opts.host, port: opts.port };
     if (opts.tls) {
       // node's TlsOptions types cert/key as required (a server needs them); a client may have none.
-      target.tls = {
-        cert: opts.tls.cert,
-        key: opts.tls.key,
-        ca: opts.tls.ca,
-        servername: opts.tls.servername,
-        rejectUnauthorized: opts.tls.ca !== undefined,
-      } as NonNullable<PeerTarget['tls']>;
+      target.tls = tlsConnectOptions(opts.tls) as NonNullable<PeerTarget['tls']>;
     }
     try {
       const peer = await node.connect(target, { timeoutMs: opts.connectTimeoutMs ?? 10_000 });

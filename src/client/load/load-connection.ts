@@ -12,8 +12,12 @@
  *
  * The general-purpose Connection (src/peer/connection.ts) decodes every message and keeps a Promise per
  * request: right for a peer, too heavy for a generator whose budget is a few microseconds per request.
+ *
+ * Over TLS (RFC 6733 §2.1, §13.1: TLS from the first byte) the socket is a TLSSocket, a net.Socket whose
+ * writes are encrypted: the hot path is the same, and its one write per turn is one TLS record batch.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { DiameterError } from '../../codec/errors.js';
 import { Framer } from '../../codec/framer.js';
@@ -29,6 +33,7 @@ import {
   readCapabilities,
   type PeerCapabilities,
 } from '../../peer/capabilities.js';
+import { socketErrorReason, tlsConnectOptions, type ClientTls } from '../client-tls.js';
 import { writeAcr, type CompiledAcr } from './acr-template.js';
 import { readResultCode, u32At } from './answer-reader.js';
 
@@ -51,6 +56,8 @@ export interface LoadConnectionOwner<S> {
 export interface LoadConnectionOptions {
   host: string;
   port: number;
+  /** TLS from the first byte with these settings; absent: plain TCP. */
+  tls?: ClientTls;
   originHost: string;
   originRealm: string;
   timeoutMs: number;
@@ -73,6 +80,8 @@ const SLAB_SIZE = 1 << 20;
 /** A slab with less room than this is replaced at the next flush. */
 const SLAB_MIN_ROOM = 64 * 1024;
 const CONTROL_TIMEOUT_MS = 10_000;
+/** TCP connect and TLS handshake together: a server that takes the connection and says nothing fails the run. */
+const CONNECT_TIMEOUT_MS = 10_000;
 const DPA_WAIT_MS = 2_000;
 
 export class ConnectError extends Error {}
@@ -170,14 +179,31 @@ export class LoadConnection<S> {
     return this.open && !this.closing && this.freeTop > 0 && !this.blocked;
   }
 
+  /** "HOST:PORT", with " over TLS" when it is: what a connect error names. */
+  private get peerName(): string {
+    return `${this.options.host}:${this.options.port}${this.options.tls ? ' over TLS' : ''}`;
+  }
+
   /** Connects and exchanges capabilities; rejects with ConnectError if the peer refuses. */
   async connect(): Promise<PeerCapabilities> {
-    const { host, port } = this.options;
+    const { host, port, tls: t } = this.options;
+    const peer = this.peerName;
     this.socket = await new Promise<net.Socket>((resolve, reject) => {
-      const s = net.connect({ host, port });
-      const fail = (e: Error) => reject(new ConnectError(`cannot connect to ${host}:${port}: ${e.message}`));
+      // The CER goes out only once the handshake is done (secureConnect): TLS from the first byte.
+      const s = t ? tls.connect({ host, port, ...tlsConnectOptions(t) }) : net.connect({ host, port });
+      const timer = setTimeout(() => {
+        s.destroy();
+        fail(new Error(`no ${t ? 'TLS handshake' : 'connection'} within ${CONNECT_TIMEOUT_MS} ms`));
+      }, CONNECT_TIMEOUT_MS);
+      timer.unref();
+      // (Left attached after a failure: a late error of the destroyed socket must not go unheard.)
+      const fail = (e: Error) => {
+        clearTimeout(timer);
+        reject(new ConnectError(`cannot connect to ${peer}: ${socketErrorReason(e)}`));
+      };
       s.once('error', fail);
-      s.once('connect', () => {
+      s.once(t ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
         s.off('error', fail);
         resolve(s);
       });
@@ -186,7 +212,7 @@ export class LoadConnection<S> {
     if (this.closed) {
       // Given up on (another connection of the run failed) while this one was connecting.
       s.destroy();
-      throw new ConnectError(`${host}:${port}: connection abandoned`);
+      throw new ConnectError(`${peer}: connection abandoned`);
     }
     s.setNoDelay(true);
     s.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -211,7 +237,7 @@ export class LoadConnection<S> {
       cea = await this.controlRequest(cer);
     } catch (e) {
       this.destroy();
-      throw new ConnectError(`${host}:${port}: no CEA: ${(e as Error).message}`);
+      throw new ConnectError(`${peer}: no CEA: ${(e as Error).message}`);
     }
     const rc = cea.avps.find((a) => a.code === Code.RESULT_CODE && a.vendorId === 0);
     const resultCode = rc?.data && rc.data.length === 4 ? u32At(rc.data, 0) : 0;
@@ -219,7 +245,7 @@ export class LoadConnection<S> {
     if (resultCode !== 2001) {
       this.destroy();
       throw new ConnectError(
-        `${host}:${port} refused our CER (Origin-Host ${this.options.originHost}) with Result-Code ${resultCode || 'none'}`,
+        `${peer} refused our CER (Origin-Host ${this.options.originHost}) with Result-Code ${resultCode || 'none'}`,
       );
     }
     // RFC 6733 §5.3 would have us close when no application is common; a load tool still sends (a
@@ -478,9 +504,12 @@ export class LoadConnection<S> {
     this.closed = true;
     this.open = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    // The reason goes with it: over TLS, a server refusing our certificate (or having none from us)
+    // says so in an alert that arrives after our handshake is done, while the CER waits for its CEA.
+    const closed = `connection closed${err ? `: ${socketErrorReason(err)}` : ''}`;
     for (const [, p] of this.control) {
       clearTimeout(p.timer);
-      p.reject(new Error('connection closed'));
+      p.reject(new Error(closed));
     }
     this.control.clear();
     const sock = this.socket as net.Socket | undefined;

@@ -1,8 +1,10 @@
 /**
  * What one `diamkit load` run does, and the parsing of the command-line forms of its values
  * (HOST:PORT, durations, holding-time specifications). Everything here is plain data, so the options can
- * be posted to worker threads as they are.
+ * be posted to worker threads as they are (the TLS files' contents arrive there as Uint8Arrays:
+ * clientTlsFromClone).
  */
+import type { ClientTls } from '../client-tls.js';
 import type { Holding } from './random.js';
 import type { TemplateSource } from './acr-template.js';
 
@@ -11,6 +13,8 @@ export type LoopMode = 'open' | 'closed';
 export interface LoadOptions {
   host: string;
   port: number;
+  /** Connect with TLS from the first byte (RFC 6733 §2.1) with these settings; absent: plain TCP. */
+  tls?: ClientTls;
   /** open: new sessions arrive at `rate` per second (Poisson); closed: `concurrency` sessions at all times. */
   mode: LoopMode;
   rate: number;

@@ -39,6 +39,8 @@ export interface LatencySummary {
 export interface LoadReport {
   peer: { address: string; originHost?: string; originRealm?: string; productName?: string };
   run: {
+    /** Connections over TLS (RFC 6733 §2.1), else plain TCP. */
+    tls: boolean;
     mode: 'open' | 'closed';
     /** Open loop: target new sessions per second. */
     rate?: number;
@@ -163,6 +165,7 @@ export function buildReport(i: ReportInput): LoadReport {
   return {
     peer: { address: `${opts.host}:${opts.port}`, ...i.peer },
     run: {
+      tls: opts.tls !== undefined,
       mode: opts.mode,
       rate: opts.mode === 'open' ? opts.rate : undefined,
       concurrency: opts.mode === 'closed' ? opts.concurrency : undefined,
@@ -244,9 +247,10 @@ export function formatReport(r: LoadReport): string {
   ]
     .filter(Boolean)
     .join(' or ');
+  const address = `${r.peer.address}${run.tls ? ' over TLS' : ''}`;
   const peer = r.peer.originHost
-    ? `${r.peer.address} (${r.peer.originHost}${r.peer.productName ? `, ${r.peer.productName}` : ''})`
-    : r.peer.address;
+    ? `${address} (${r.peer.originHost}${r.peer.productName ? `, ${r.peer.productName}` : ''})`
+    : address;
   const lines = [
     `diamkit load → ${peer}`,
     `  ${shape}; ${sessions}; template ${run.template}`,

@@ -10,6 +10,7 @@ import { builtinDictionary } from '../../dictionary/builtin.js';
 import type { Dictionary } from '../../dictionary/dictionary.js';
 import { loadDictionaries } from '../../dictionary/load.js';
 import { LoadEngine, type EngineResult, type EngineShare } from './engine.js';
+import { ConnectError } from './load-connection.js';
 import type { LoadOptions } from './options.js';
 import { buildReport, type LoadReport } from './report.js';
 import { mergeSnapshots, type StatsSnapshot } from './stats.js';
@@ -212,7 +213,9 @@ async function runInWorkers(
               }
               break;
             case 'failed':
-              reject(new Error(m.message));
+              // A worker fails only in engine.connect() (connecting, or compiling templates for the
+              // server's realm): reported in one line, as in one thread.
+              reject(new ConnectError(m.message));
               break;
             case 'measuring':
               if (++measuring === workers.length && opts.warmupMs > 0) cpu0 = process.cpuUsage();

@@ -29,6 +29,7 @@ export async function openShareConnections(
         {
           host: o.host,
           port: o.port,
+          tls: o.tls,
           originHost,
           originRealm: o.originRealm,
           timeoutMs: o.timeoutMs,

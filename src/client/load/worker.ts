@@ -3,6 +3,7 @@
  * waits for "go" so every thread starts together, runs, and posts progress and its result.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { clientTlsFromClone } from '../client-tls.js';
 import { LoadEngine } from './engine.js';
 import { dictionaryFor, type WorkerInput, type WorkerMessage } from './run-load.js';
 
@@ -10,7 +11,9 @@ const port = parentPort!;
 const input = workerData as WorkerInput;
 const post = (m: WorkerMessage) => port.postMessage(m);
 
-const engine = new LoadEngine(input.opts, input.share, dictionaryFor(input.opts.dictionaryFiles));
+// The TLS files' contents come as Uint8Arrays (structured clone): Buffers again for tls.connect.
+const opts = { ...input.opts, tls: clientTlsFromClone(input.opts.tls) };
+const engine = new LoadEngine(opts, input.share, dictionaryFor(opts.dictionaryFiles));
 engine.onMeasureStart = () => post({ type: 'measuring' });
 engine.onTrafficEnd = () => post({ type: 'traffic-end' });
 
