@@ -5,6 +5,7 @@
  * manager decides when; this file says what the record then holds.
  */
 import type { Dictionary } from '../dictionary/dictionary.js';
+import { publishAnomaly, type AnomalyDetail, type AnomalySubject } from './anomaly-events.js';
 import { RecordType, type AcrFields } from './acr.js';
 import { buildCdr, type SessionData } from './cdr-builder.js';
 import { Cause } from './cdf-settings.js';
@@ -27,9 +28,10 @@ export class RecordCloser {
     private readonly sequence: SequenceBlocks,
   ) {}
 
-  /** Counts one anomaly of this name. */
-  count(anomaly: string): void {
+  /** Counts one anomaly of this name, on the session (or lone ACR) `on`, and publishes it (anomaly-events.ts). */
+  count(anomaly: string, on: AnomalySubject, detail?: AnomalyDetail): void {
     this.counters.anomalies[anomaly] = (this.counters.anomalies[anomaly] ?? 0) + 1;
+    publishAnomaly(anomaly, on, detail);
   }
 
   /** §6.4: IMS managementIntervention or P-GW abnormalRelease, by the kind of record. */
@@ -82,7 +84,7 @@ export class RecordCloser {
     const d = s.data as unknown as KeptData;
     const anomalies = [...s.anomalies];
     if (d.recordNumbers.missing.length) anomalies.push('aCRInterimLost');
-    if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost');
+    if (anomalies.includes('aCRInterimLost')) this.count('aCRInterimLost', s, { lastRecordNumber: s.lastRecordNumber, missing: d.recordNumbers.missing });
     return this.close(expand(this.dict, d, undefined, stop), stopOf(s), s.openedAt, closedAt, Cause.PGW_NORMAL, anomalies, s, retransmitted, { byStop: true });
   }
 
@@ -99,7 +101,7 @@ export class RecordCloser {
    */
   lost(s: AccountingSession, why: string[]): Cdr {
     const d = s.data as unknown as KeptData;
-    this.count('aCRStopLost');
+    this.count('aCRStopLost', s, { lastRecordNumber: s.lastRecordNumber, closedBy: why.includes('ctfRestarted') ? 'ctfRestarted' : 'supervision' });
     return this.close(expand(this.dict, d), stopOf(s), s.openedAt, lastEventTime(s, d), this.causeAbnormal(d, s.serviceContextId), [...s.anomalies, 'aCRStopLost', ...why], s);
   }
 }

@@ -10,6 +10,7 @@ import { Code } from '../dictionary/codes.js';
 import type { Dictionary } from '../dictionary/dictionary.js';
 import type { Application } from '../node/handlers.js';
 import { buildErrorAnswer } from '../node/answers.js';
+import { answerResultCode, publishErrorAnswer } from '../node/error-answers.js';
 import type { IdentityAvps } from '../node/identity.js';
 import { acaForError, buildAca, invalidRecordType } from './aca.js';
 import { readAcr, type AcrFields } from './acr.js';
@@ -128,12 +129,14 @@ export class RfApplication {
     // accounting-rf.md §5.1: record type 1..4, Acct-Application-Id (if present) = 3 → else 5004.
     // (The validator normally catches a bad record type first; this check serves validate: false.)
     if (!(acr.recordType >= 1 && acr.recordType <= 4)) {
-      if (acr.recordTypeAvp) return invalidRecordType(req, id, acr);
-      return acaForError(req, id, acr, new DiameterError('AVP_MISSING', 'Accounting-Record-Type missing'));
+      if (acr.recordTypeAvp) return refused(req, invalidRecordType(req, id, acr));
+      const err = new DiameterError('AVP_MISSING', 'Accounting-Record-Type missing');
+      return refused(req, acaForError(req, id, acr, err), err);
     }
     if (acr.acctApplicationId !== undefined && acr.acctApplicationId !== 3) {
       const failed = req.avps.find((a) => a.code === Code.ACCT_APPLICATION_ID && a.vendorId === 0);
-      return acaForError(req, id, acr, new DiameterError('AVP_BAD_VALUE', `Acct-Application-Id ${acr.acctApplicationId} is not 3 (Rf)`, { failedAvp: failed }));
+      const err = new DiameterError('AVP_BAD_VALUE', `Acct-Application-Id ${acr.acctApplicationId} is not 3 (Rf)`, { failedAvp: failed });
+      return refused(req, acaForError(req, id, acr, err), err);
     }
     // §5.5: an ACR may be the first sign of its CTF's restart; the sessions it lost close before this one.
     if (acr.originStateId !== undefined) this.noteOriginState(acr.originHost, acr.originStateId);
@@ -195,10 +198,19 @@ function stored(req: Message, id: IdentityAvps, acr: AcrFields, interimInterval:
  * with more records waiting than it takes → 3004 DIAMETER_TOO_BUSY, E bit (send it to another CDF).
  */
 function notStored(req: Message, id: IdentityAvps, acr: AcrFields, e: unknown): Message {
-  if (e instanceof DiameterError && e.resultCode === ResultCode.TOO_BUSY) {
-    return buildErrorAnswer(req, id, ResultCode.TOO_BUSY, `CDF overloaded: ${e.message}`);
+  const err = e instanceof DiameterError ? e : undefined;
+  if (err?.resultCode === ResultCode.TOO_BUSY) {
+    return refused(req, buildErrorAnswer(req, id, ResultCode.TOO_BUSY, `CDF overloaded: ${err.message}`), err);
   }
-  return buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` });
+  return refused(req, buildAca(req, id, acr, 4002, { errorMessage: `CDR store commit failed: ${(e as Error)?.message ?? e}` }), err);
+}
+
+/**
+ * An error ACA the CDF makes itself, told to diamkit:answer:error (node/error-answers.ts); error paths only.
+ * onAcr is not given the peer: subscribers take the CTF from the request's Origin-Host.
+ */
+function refused(req: Message, answer: Message, error?: DiameterError): Message {
+  return publishErrorAnswer({ resultCode: answerResultCode(answer), request: req, answer, error });
 }
 
 /** The Accounting-Record-Number in an ACR's JSON form (a list of {Name: value}). */

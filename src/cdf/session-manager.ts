@@ -28,6 +28,7 @@ import {
 } from './record-data.js';
 import { ownText } from './own-text.js';
 import { RecordCloser, lastEventTime } from './record-closer.js';
+import { publishAnomaly, type AnomalyDetail, type AnomalySubject } from './anomaly-events.js';
 import { OriginStates } from './origin-states.js';
 import { SequenceBlocks } from './sequence-blocks.js';
 import { SharedValues } from './shared-values.js';
@@ -162,8 +163,8 @@ export class SessionManager {
     return this.closed.isDuplicate(key, n, at.getTime());
   }
 
-  private count(anomaly: string): void {
-    this.closer.count(anomaly);
+  private count(anomaly: string, on: AnomalySubject, detail?: AnomalyDetail): void {
+    this.closer.count(anomaly, on, detail);
   }
 
   private supervisionDeadline(s: AccountingSession, at: Date): Date {
@@ -196,6 +197,7 @@ export class SessionManager {
     if ((!s || s.state !== 'open') && this.closedDuplicate(key, acr.recordNumber, at)) {
       // A copy of a STOP or EVENT already turned into a CDR: answer again, write nothing.
       this.counters.duplicates++;
+      publishAnomaly('duplicate', acr, { recordNumber: acr.recordNumber, retransmitted: acr.retransmitted });
       out.duplicate = true;
       return out;
     }
@@ -216,6 +218,7 @@ export class SessionManager {
       // §5.3: the same number again is a duplicate: answer again, change nothing.
       if (acr.recordNumber === s.lastRecordNumber || (acr.recordNumber < rn.max && !rn.missing.includes(acr.recordNumber))) {
         this.counters.duplicates++;
+        publishAnomaly('duplicate', s, { recordNumber: acr.recordNumber, lastRecordNumber: rn.max, retransmitted: acr.retransmitted });
         out.duplicate = true;
         return out;
       }
@@ -251,8 +254,8 @@ export class SessionManager {
       }
       if (acr.recordType === RecordType.START) {
         // START for a session already open: close the old record as incomplete, open a new one (§5.2 impl).
-        this.note(out, s, 'startForOpenSession');
-        this.count('aCRStopLost');
+        this.note(out, s, 'startForOpenSession', { recordNumber: acr.recordNumber, lastRecordNumber: s.lastRecordNumber });
+        this.count('aCRStopLost', s, { lastRecordNumber: s.lastRecordNumber, closedBy: 'startForOpenSession' });
         const old = this.closer.close(expand(this.dict, d), acr, s.openedAt, lastEventTime(s, d), this.closer.causeAbnormal(d, acr.serviceContextId), [...s.anomalies, 'aCRStopLost', 'startForOpenSession'], s);
         const fresh = this.open(req, acr, at, ['startForOpenSession']);
         out.batch.cdrs = [old];
@@ -313,7 +316,7 @@ export class SessionManager {
     if (acr.recordType === RecordType.INTERIM) {
       // §5.2: stateless rule — accept; open a record from this INTERIM with aCRStartLost.
       const fresh = this.open(req, acr, at, ['aCRStartLost']);
-      this.note(out, fresh, 'aCRStartLost');
+      this.note(out, fresh, 'aCRStartLost', { recordNumber: acr.recordNumber });
       out.batch.sessionUpserts = [fresh];
       return out;
     }
@@ -325,7 +328,7 @@ export class SessionManager {
       return out;
     }
     // STOP without START: a CDR built only from the STOP, aCRStartLost.
-    this.count('aCRStartLost');
+    this.count('aCRStartLost', acr, { recordNumber: acr.recordNumber });
     out.anomalies.push('aCRStartLost');
     const kept = this.newKept(req, acr);
     const data = expand(this.dict, kept, acrJson(req, acr.serviceInformation));
@@ -357,8 +360,8 @@ export class SessionManager {
     }
   }
 
-  private note(out: Outcome, s: AccountingSession, anomaly: string): void {
-    this.count(anomaly);
+  private note(out: Outcome, s: AccountingSession, anomaly: string, detail: AnomalyDetail): void {
+    this.count(anomaly, s, detail);
     out.anomalies.push(anomaly);
     if (!s.anomalies.includes(anomaly)) s.anomalies = [...s.anomalies, anomaly];
   }
@@ -368,10 +371,10 @@ export class SessionManager {
     if (n > rn.max + 1) {
       if (rn.missing === NO_MISSING) rn.missing = [];
       for (let i = rn.max + 1; i < n && rn.missing.length < 64; i++) rn.missing.push(i);
-      this.note(out, s, 'recordNumberGap');
+      this.note(out, s, 'recordNumberGap', { recordNumber: n, lastRecordNumber: rn.max, missing: rn.missing });
     } else if (n < rn.max) {
       rn.missing = rn.missing.filter((x) => x !== n);
-      this.note(out, s, 'outOfOrder');
+      this.note(out, s, 'outOfOrder', { recordNumber: n, lastRecordNumber: rn.max, missing: rn.missing });
     }
     rn.max = Math.max(rn.max, n);
   }
@@ -484,7 +487,7 @@ export class SessionManager {
       }
       cdrs.push(this.closer.lost(s, ['ctfRestarted']));
       this.counters.restartClosed++;
-      this.count('ctfRestarted');
+      this.count('ctfRestarted', s, { lastRecordNumber: s.lastRecordNumber });
     }
     return cdrs.length ? { cdrs, sessionDeletes: deletes } : undefined;
   }

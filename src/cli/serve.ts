@@ -10,6 +10,7 @@ import { DiameterNode, type NodeOptions } from '../node/node.js';
 import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { CliError } from './io.js';
+import { subscribeProblemLogs, type ProblemLogs } from './problem-logs.js';
 import { DEFAULT_STORE_PATH, openStore } from '../cdf/open-store.js';
 import { HeapGrowthLimit } from '../cdf/heap-growth.js';
 import { DEFAULT_IDLE_RECLAIM_SECONDS, IdleReclaim } from '../cdf/idle-reclaim.js';
@@ -99,7 +100,7 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   const extra = opts.config;
   const adminPort = opts.adminPort === undefined ? extra?.admin?.port : port(opts.adminPort, '--admin-port');
   const node = new DiameterNode(nodeOpts);
-  subscribeLogs(log, dict, !!opts.trace);
+  const problems = subscribeLogs(log, dict, !!opts.trace);
   node.on('peer', (p: Peer) => {
     p.on('state', (from: string, to: string) => log.info({ peer: p.label, from, to }, 'peer state'));
   });
@@ -168,6 +169,7 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
     log.info({ signal }, 'stopping: DPR to every peer');
     void node.stop().then(async () => {
       for (const c of cleanups) await c().catch((e: Error) => log.error({ err: e.message }, 'cleanup failed'));
+      problems.flush();
       log.info('stopped');
       log.flush();
       setTimeout(() => process.exit(0), 20);
@@ -180,7 +182,11 @@ export async function serve(opts: ServeOptions, dict: Dictionary, setup?: (node:
   return { node, log };
 }
 
-function subscribeLogs(log: pino.Logger, dict: Dictionary, trace: boolean): void {
+/**
+ * The console: peer errors and watchdog changes; at `warn`, every error answer and CDR anomaly, a few lines
+ * a second of each (problem-logs.ts); with --trace, every message.
+ */
+function subscribeLogs(log: pino.Logger, dict: Dictionary, trace: boolean): ProblemLogs {
   diagnostics_channel.subscribe('diamkit:peer:error', (m) => {
     const { error, connection } = m as { error: Error; connection?: Connection };
     log.warn({ conn: connection?.label, err: error.message }, 'peer error');
@@ -189,7 +195,8 @@ function subscribeLogs(log: pino.Logger, dict: Dictionary, trace: boolean): void
     const { peer, from, to } = m as { peer: Peer; from: string; to: string };
     log.info({ peer: peer.label, from, to }, 'watchdog');
   });
-  if (!trace) return;
+  const problems = subscribeProblemLogs(log, dict);
+  if (!trace) return problems;
   for (const [ch, dir] of [
     ['diamkit:message:received', 'in '],
     ['diamkit:message:sent', 'out'],
@@ -206,4 +213,5 @@ function subscribeLogs(log: pino.Logger, dict: Dictionary, trace: boolean): void
       log.trace(`${dir} ${connection.label} ${formatMessageLine(msg, dict)}`);
     });
   }
+  return problems;
 }

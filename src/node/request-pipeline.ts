@@ -17,6 +17,7 @@ import type { Connection } from '../peer/connection.js';
 import { channels } from '../peer/diagnostics.js';
 import type { Peer } from '../peer/peer.js';
 import { answerForError, buildErrorAnswer } from './answers.js';
+import { answerResultCode, publishErrorAnswer } from './error-answers.js';
 import { DuplicateCache, withHopByHop } from './duplicates.js';
 import { HandlerRegistry } from './handlers.js';
 import { DEFAULT_IDENTITY, IdentityAvps } from './identity.js';
@@ -64,17 +65,31 @@ export class RequestPipeline extends EventEmitter {
     if (channels.peerError.hasSubscribers) channels.peerError.publish({ connection: conn, error });
   }
 
-  onMalformed(_peer: Peer, conn: Connection, msg: Message, err: DiameterError): void {
+  onMalformed(peer: Peer, conn: Connection, msg: Message, err: DiameterError): void {
     this.stats.malformed++;
     this.publishError(conn, err);
-    conn.sendMessage(answerForError(msg, this.identity, err));
+    const a = answerForError(msg, this.identity, err);
+    conn.sendMessage(this.refused(peer, conn, msg, a, err.resultCode, err));
+  }
+
+  /** Publishes an error answer (error-answers.ts) and returns it; only error paths call this. */
+  private refused(
+    peer: Peer,
+    conn: Connection,
+    req: Message,
+    answer: Message,
+    resultCode: number,
+    error?: DiameterError,
+  ): Message {
+    return publishErrorAnswer({ resultCode, request: req, answer, error, peer, connection: conn });
   }
 
   onRequest(peer: Peer, conn: Connection, req: Message): void {
     // RFC 6733 §3: E set on a request → 3008 (base-protocol.md §9.5 step 2).
     if ((req.flags & FLAG_E) !== 0) {
       this.stats.errors++;
-      conn.sendMessage(buildErrorAnswer(req, this.identity, 3008, 'E bit set on a request'));
+      const a = buildErrorAnswer(req, this.identity, 3008, 'E bit set on a request');
+      conn.sendMessage(this.refused(peer, conn, req, a, 3008));
       return;
     }
     // Behaviour rules (rules.ts): a matching rule takes the request over. One branch when there are none.
@@ -94,7 +109,7 @@ export class RequestPipeline extends EventEmitter {
     const answer = this.answer(peer, conn, req);
     if (answer === undefined) return;
     if (answer instanceof Promise) {
-      this.answerLater(conn, req, originHost, answer);
+      this.answerLater(peer, conn, req, originHost, answer);
       return;
     }
     const bytes = sendAnswer(conn, answer);
@@ -107,6 +122,7 @@ export class RequestPipeline extends EventEmitter {
    * (settled first: stop()'s wait resumes in a later microtask, after this answer is written).
    */
   private answerLater(
+    peer: Peer,
     conn: Connection,
     req: Message,
     originHost: string | undefined,
@@ -124,6 +140,8 @@ export class RequestPipeline extends EventEmitter {
           // An answer that cannot be encoded is the handler's failure, not the request's: 5012.
           const why = e instanceof Error ? e.message : String(e);
           bytes = this.failureBytes(
+            peer,
+            conn,
             req,
             new DiameterError('BAD_MESSAGE_FORM', `the answer could not be encoded: ${why}`, {
               resultCode: 5012,
@@ -136,7 +154,7 @@ export class RequestPipeline extends EventEmitter {
       },
       (e: unknown) => {
         this.settled();
-        const bytes = this.failureBytes(req, e);
+        const bytes = this.failureBytes(peer, conn, req, e);
         conn.write(bytes);
         if (ticket >= 0) this.duplicates.settle(ticket, bytes);
         return bytes;
@@ -146,12 +164,13 @@ export class RequestPipeline extends EventEmitter {
   }
 
   /** The answer to a request whose handler failed: its DiameterError, else 5012 (RFC 6733 §7.1.5). */
-  private failureBytes(req: Message, e: unknown): Buffer {
+  private failureBytes(peer: Peer, conn: Connection, req: Message, e: unknown): Buffer {
     const err =
       e instanceof DiameterError
         ? e
         : new DiameterError('BAD_MESSAGE_FORM', (e as Error)?.message ?? String(e), { resultCode: 5012 });
-    return encodeMessage(answerForError(req, this.identity, err));
+    const a = answerForError(req, this.identity, err);
+    return encodeMessage(this.refused(peer, conn, req, a, err.resultCode, err));
   }
 
   /** Counts an answer promise in flight until it settles (stop() waits for them). */
@@ -189,25 +208,29 @@ export class RequestPipeline extends EventEmitter {
     const app = this.registry.application(req.applicationId);
     if (!app) {
       this.stats.errors++;
-      return buildErrorAnswer(req, this.identity, 3007, `application ${req.applicationId} is not supported`);
+      const why = `application ${req.applicationId} is not supported`;
+      const a = buildErrorAnswer(req, this.identity, 3007, why);
+      return this.refused(peer, conn, req, a, 3007);
     }
     const handler = app.commands.get(req.commandCode);
     if (!handler) {
       this.stats.unsupported++;
       const rc = this.options.unsupportedCommand ?? 5012;
-      return buildErrorAnswer(
+      const a = buildErrorAnswer(
         req,
         this.identity,
         rc,
         `command ${req.commandCode} not supported on application ${req.applicationId}`,
       );
+      return this.refused(peer, conn, req, a, rc);
     }
     // Routing: we are a terminator (RFC 6733 §6.1.4 local processing).
     if (this.realms) {
       const realm = utf8Of(req, Code.DESTINATION_REALM);
       if (realm !== undefined && !this.realms.has(realm.toLowerCase())) {
         this.stats.errors++;
-        return buildErrorAnswer(req, this.identity, 3003, `realm ${realm} is not served here`);
+        const a = buildErrorAnswer(req, this.identity, 3003, `realm ${realm} is not served here`);
+        return this.refused(peer, conn, req, a, 3003);
       }
     }
     const destHost = utf8Of(req, Code.DESTINATION_HOST);
@@ -216,18 +239,21 @@ export class RequestPipeline extends EventEmitter {
       destHost.toLowerCase() !== this.identity.identity.originHost.toLowerCase()
     ) {
       this.stats.errors++;
-      return buildErrorAnswer(
+      const a = buildErrorAnswer(
         req,
         this.identity,
         3002,
         `Destination-Host ${destHost} is not this node and we do not relay`,
       );
+      return this.refused(peer, conn, req, a, 3002);
     }
     if (this.options.validate !== false) {
       const err = validateMessage(req, this.dictionary, this.validateOptions);
       if (err) {
         this.stats.errors++;
-        return app.errorAnswer?.(req, err, this.identity) ?? answerForError(req, this.identity, err);
+        const a = app.errorAnswer?.(req, err, this.identity) ?? answerForError(req, this.identity, err);
+        // The application's answer may carry another code than the error's (an ACR's unusable record type: 5012).
+        return this.refused(peer, conn, req, a, answerResultCode(a), err);
       }
     }
     this.stats.answered++;

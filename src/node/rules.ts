@@ -24,6 +24,7 @@ import type { AvpDef } from '../dictionary/types.js';
 import type { Connection } from '../peer/connection.js';
 import type { Peer } from '../peer/peer.js';
 import { answerForError, buildAnswer, buildErrorAnswer } from './answers.js';
+import { isErrorResult, publishErrorAnswer } from './error-answers.js';
 import { u32Avp, type IdentityAvps } from './identity.js';
 import { compileAction, ECHO_OPTIONAL, NOT_ECHOED, withInterim, type Action } from './rule-actions.js';
 import { compileTests, compileWindow, type Test } from './rule-match.js';
@@ -200,23 +201,24 @@ export class RuleEngine {
     rule.hits++;
     rule.lastHitAt = this.now();
     if (ruleHitChannel.hasSubscribers) ruleHitChannel.publish({ rule: rule.id, message: req, peer });
-    this.execute(host, rule.action, peer, conn, req);
+    this.execute(host, rule, peer, conn, req);
     return true;
   }
 
   // ---------------------------------------------------------------------------------------------------
   // actions
 
-  private execute(host: RuleHost, a: Action, peer: Peer, conn: Connection, req: Message): void {
+  private execute(host: RuleHost, rule: Rule, peer: Peer, conn: Connection, req: Message): void {
+    const a = rule.action;
     const arrived = Date.now();
     let answer: Message | Buffer | undefined | Promise<Message | Buffer | undefined>;
     if (a.drop) answer = undefined;
-    else if (a.result !== undefined || a.experimental) answer = this.ruleAnswer(host.identity, a, req);
+    else if (a.result !== undefined || a.experimental) answer = this.ruled(host, rule, peer, conn, req);
     else {
       try {
         answer = host.answer(peer, conn, req);
       } catch (e) {
-        answer = answerForError(req, host.identity, asDiameterError(e));
+        answer = this.failedAnswer(host, peer, conn, req, e);
       }
     }
     const later = a.twiceAfterMs !== undefined && a.twiceAfterMs > 0;
@@ -225,7 +227,7 @@ export class RuleEngine {
       return;
     }
     const p = Promise.resolve(answer)
-      .catch((e: unknown) => answerForError(req, host.identity, asDiameterError(e)))
+      .catch((e: unknown) => this.failedAnswer(host, peer, conn, req, e))
       .then(async (ans) => {
         const wait = arrived + a.delayMs - Date.now();
         if (wait > 0) await sleep(wait);
@@ -238,6 +240,31 @@ export class RuleEngine {
         } else this.finish(a, peer, conn, bytes);
       });
     host.track(p);
+  }
+
+  /** The rule's own answer; an error one is published like the node's (error-answers.ts), with the rule. */
+  private ruled(host: RuleHost, rule: Rule, peer: Peer, conn: Connection, req: Message): Message {
+    const a = rule.action;
+    const answer = this.ruleAnswer(host.identity, a, req);
+    const resultCode = a.experimental?.code ?? a.result ?? 2001;
+    if (isErrorResult(resultCode)) {
+      publishErrorAnswer({ resultCode, request: req, answer, peer, connection: conn, rule: rule.id });
+    }
+    return answer;
+  }
+
+  /** The normal path failed: its error answer, published like the node's own (error-answers.ts). */
+  private failedAnswer(host: RuleHost, peer: Peer, conn: Connection, req: Message, e: unknown): Message {
+    const err = asDiameterError(e);
+    const answer = answerForError(req, host.identity, err);
+    return publishErrorAnswer({
+      resultCode: err.resultCode,
+      request: req,
+      answer,
+      error: err,
+      peer,
+      connection: conn,
+    });
   }
 
   /** The answer's bytes, with the rule's Acct-Interim-Interval when it sets one. */

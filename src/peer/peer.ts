@@ -8,6 +8,7 @@ import { DiameterError } from '../codec/errors.js';
 import { FLAG_R, type Message } from '../codec/types.js';
 import { Cmd, Code, DisconnectCause } from '../dictionary/codes.js';
 import { buildAnswer } from '../node/answers.js';
+import { isErrorResult, publishErrorAnswer } from '../node/error-answers.js';
 import { ceaAcceptable, readCapabilities, type PeerCapabilities } from './capabilities.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { channels } from './diagnostics.js';
@@ -166,7 +167,8 @@ export class Peer extends EventEmitter {
     const msg = args.msg;
     if ((event === 'R-Rcv-CER' || event === 'I-Rcv-CER') && conn && msg) {
       // A CER on an open connection: capabilities were exchanged already; refuse it, keep the link.
-      conn.sendMessage(buildAnswer(msg, this.host.identity, 5012, { errorMessage: 'capabilities already exchanged on this connection' }));
+      const cea = buildAnswer(msg, this.host.identity, 5012, { errorMessage: 'capabilities already exchanged on this connection' });
+      conn.sendMessage(publishErrorAnswer({ resultCode: 5012, request: msg, answer: cea, peer: this, connection: conn }));
       return;
     }
     if (event === 'R-Conn-CER' && conn) {
@@ -208,7 +210,8 @@ export class Peer extends EventEmitter {
       case 'R-Reject':
         if (a.conn && a.msg) {
           // We keep the connection we have; the new one is told why before it is closed.
-          a.conn.sendMessage(buildAnswer(a.msg, this.host.identity, 4003, { errorMessage: `a connection with ${a.caps?.originHost ?? 'this peer'} is already open` }));
+          const cea = buildAnswer(a.msg, this.host.identity, 4003, { errorMessage: `a connection with ${a.caps?.originHost ?? 'this peer'} is already open` });
+          a.conn.sendMessage(publishErrorAnswer({ resultCode: 4003, request: a.msg, answer: cea, peer: this, connection: a.conn }));
           a.conn.close();
         }
         return;
@@ -415,7 +418,10 @@ export class Peer extends EventEmitter {
   }
 
   private sendCea(conn: Connection, cer: Message, verdict: { resultCode: number; errorMessage?: string }): void {
-    conn.sendMessage(buildCea(cer, this.host.identity, verdict, conn.stream, this.host.applications));
+    const cea = buildCea(cer, this.host.identity, verdict, conn.stream, this.host.applications);
+    // A refused CER (3010 unknown peer, 5010 no common application …) is the first thing a tester must see.
+    if (isErrorResult(verdict.resultCode)) publishErrorAnswer({ resultCode: verdict.resultCode, request: cer, answer: cea, peer: this, connection: conn });
+    conn.sendMessage(cea);
   }
 
   private sendDwr(): void {
