@@ -16,8 +16,7 @@
  * Over TLS (RFC 6733 §2.1, §13.1: TLS from the first byte) the socket is a TLSSocket, a net.Socket whose
  * writes are encrypted: the hot path is the same, and its one write per turn is one TLS record batch.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { DiameterError } from '../../codec/errors.js';
 import { Framer } from '../../codec/framer.js';
@@ -33,7 +32,8 @@ import {
   readCapabilities,
   type PeerCapabilities,
 } from '../../peer/capabilities.js';
-import { socketErrorReason, tlsConnectOptions, type ClientTls } from '../client-tls.js';
+import { socketErrorReason, type ClientTls } from '../client-tls.js';
+import { ConnectError, connectSocket } from './connect-socket.js';
 import { writeAcr, type CompiledAcr } from './acr-template.js';
 import { readResultCode, u32At } from './answer-reader.js';
 
@@ -80,11 +80,10 @@ const SLAB_SIZE = 1 << 20;
 /** A slab with less room than this is replaced at the next flush. */
 const SLAB_MIN_ROOM = 64 * 1024;
 const CONTROL_TIMEOUT_MS = 10_000;
-/** TCP connect and TLS handshake together: a server that takes the connection and says nothing fails the run. */
-const CONNECT_TIMEOUT_MS = 10_000;
 const DPA_WAIT_MS = 2_000;
 
-export class ConnectError extends Error {}
+/** Re-exported: what connect() rejects with (connect-socket.ts). */
+export { ConnectError };
 
 interface ControlPending {
   resolve: (m: Message) => void;
@@ -188,26 +187,7 @@ export class LoadConnection<S> {
   async connect(): Promise<PeerCapabilities> {
     const { host, port, tls: t } = this.options;
     const peer = this.peerName;
-    this.socket = await new Promise<net.Socket>((resolve, reject) => {
-      // The CER goes out only once the handshake is done (secureConnect): TLS from the first byte.
-      const s = t ? tls.connect({ host, port, ...tlsConnectOptions(t) }) : net.connect({ host, port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        fail(new Error(`no ${t ? 'TLS handshake' : 'connection'} within ${CONNECT_TIMEOUT_MS} ms`));
-      }, CONNECT_TIMEOUT_MS);
-      timer.unref();
-      // (Left attached after a failure: a late error of the destroyed socket must not go unheard.)
-      const fail = (e: Error) => {
-        clearTimeout(timer);
-        reject(new ConnectError(`cannot connect to ${peer}: ${socketErrorReason(e)}`));
-      };
-      s.once('error', fail);
-      s.once(t ? 'secureConnect' : 'connect', () => {
-        clearTimeout(timer);
-        s.off('error', fail);
-        resolve(s);
-      });
-    });
+    this.socket = await connectSocket(host, port, t, peer);
     const s = this.socket;
     if (this.closed) {
       // Given up on (another connection of the run failed) while this one was connecting.
