@@ -20,7 +20,7 @@ import { AVP_V, FLAG_P, FLAG_R, type Avp } from '../../src/codec/types.js';
 import { Writer } from '../../src/codec/writer.js';
 import { App, Cmd, Code, VENDOR_3GPP } from '../../src/dictionary/codes.js';
 import { buildAnswer, buildErrorAnswer } from '../../src/node/answers.js';
-import { DEFAULT_IDENTITY, IdentityAvps, u32Avp } from '../../src/node/identity.js';
+import { DEFAULT_IDENTITY, IdentityAvps, originStateAvps, u32Avp } from '../../src/node/identity.js';
 import { capabilityAvps } from '../../src/peer/capabilities.js';
 
 const { values } = parseArgs({
@@ -140,7 +140,7 @@ function serveConnection(socket: net.Socket): void {
         break;
       }
       case Cmd.DEVICE_WATCHDOG:
-        put(encodeMessage(buildAnswer(req, identity, 2001, { avps: [identity.originStateId] })));
+        put(encodeMessage(buildAnswer(req, identity, 2001, { avps: originStateAvps(identity) })));
         break;
       case Cmd.DISCONNECT_PEER:
         put(encodeMessage(buildAnswer(req, identity, 2001)));

@@ -50,6 +50,7 @@ interface ConnectionFlags extends TlsFlags {
   originHost: string;
   originRealm: string;
   startDelay?: string;
+  originStateId?: string;
   dictionary: string[];
   color: boolean;
 }
@@ -68,6 +69,10 @@ function connectionOptions(c: Command): Command {
     .option(
       '--start-delay <ms>',
       'wait this long after the CEA before the first request (ms, or 200ms, 1s): Erlang/OTP diameter drops requests that come too soon',
+    )
+    .option(
+      '--origin-state-id <n>',
+      'send this Origin-State-Id in CER and DWR (default: none); a higher one than before tells the server we restarted',
     )
     .option(
       '-d, --dictionary <file>',
@@ -109,6 +114,15 @@ function startDelayOf(L: Lib, v: string | undefined): number | undefined {
       `--start-delay: expected milliseconds or a duration up to 1m such as 200ms, got "${v}"`,
     );
   return ms;
+}
+
+/** --origin-state-id: a whole number 0 … 2^32 − 1 (Unsigned32); undefined when not given. */
+function originStateIdOf(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 0xffffffff)
+    throw new CliError(`--origin-state-id: expected a whole number 0..4294967295, got "${v}"`);
+  return n;
 }
 
 /** Runs `fn`; an error prints one line and sets exit status 2. */
@@ -201,6 +215,7 @@ async function sendCommand(L: Lib, file: string, f: SendFlags): Promise<number> 
     originRealm: f.originRealm,
     applications: L.applicationsOf([draft]),
     startDelayMs,
+    originStateId: originStateIdOf(f.originStateId),
   });
   const c = L.colors(L.wantColor(f.color));
   try {
@@ -253,6 +268,7 @@ async function runCommand(L: Lib, files: string[], f: RunFlags): Promise<number>
   const parallel = wholeFlag(f.parallel, '--parallel');
   const timeoutMs = f.timeout === undefined ? undefined : timeoutOf(L, f.timeout);
   const startDelayMs = startDelayOf(L, f.startDelay);
+  const originStateId = originStateIdOf(f.originStateId);
   const variables = new Map<string, string>();
   for (const v of f.var) {
     const m = /^([A-Za-z_][\w-]*)=(.*)$/s.exec(v);
@@ -281,6 +297,7 @@ async function runCommand(L: Lib, files: string[], f: RunFlags): Promise<number>
       parallel,
       timeoutMs,
       startDelayMs,
+      originStateId,
       variables,
       onConnect: (peer, sc, n) => out(L.formatHeader(sc, peer, n, c)),
       onStep: (st, sc) => {

@@ -72,6 +72,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** --start-delay: wait this long after the CEA before the first session starts (send.ts). */
   startDelayMs?: number;
+  /** --origin-state-id: sent in CER and DWR/DWA (send.ts ClientOptions); absent: none. */
+  originStateId?: number;
   /** --var NAME=VALUE: replaces the scenario's variable of that name. */
   variables?: Map<string, string>;
   onStep?: (r: StepResult, s: Scenario) => void;
@@ -390,6 +392,7 @@ export async function runScenario(s: Scenario, o: RunOptions): Promise<ScenarioR
       originRealm: o.originRealm ?? s.identity.originRealm ?? CLIENT_ORIGIN_REALM,
       applications: s.applications,
       startDelayMs: o.startDelayMs,
+      originStateId: o.originStateId,
     });
   } catch (e) {
     return { ...base, error: `cannot connect: ${(e as Error).message}`, ms: performance.now() - t0 };

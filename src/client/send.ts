@@ -33,6 +33,13 @@ export interface ClientOptions {
    * registers the peer a little later and silently drops a request that arrives in between.
    */
   startDelayMs?: number;
+  /**
+   * Origin-State-Id for our CER and DWR/DWA (RFC 6733 §8.16); absent: none is sent. A server that tracks
+   * it (a CDF, accounting-rf.md §5.5) takes a higher value from the same Origin-Host for a restart and
+   * closes the sessions opened before, so a one-shot client sends none unless asked: two `diamkit send`
+   * runs, START then STOP of one session, must not look like a CTF that rebooted in between.
+   */
+  originStateId?: number;
 }
 
 /** "host:port", "[v6]:port" or "host" (port 3868, RFC 6733 §2.1). */
@@ -71,7 +78,7 @@ export class DiameterClient {
     const dict = opts.dictionary;
     const node = new DiameterNode({
       dictionary: dict,
-      identity: { originHost: opts.originHost, originRealm: opts.originRealm },
+      identity: { originHost: opts.originHost, originRealm: opts.originRealm, originStateId: opts.originStateId ?? null },
       shutdownTimeoutMs: 2000,
     });
     for (const id of opts.applications) {

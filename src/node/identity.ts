@@ -13,8 +13,12 @@ export interface Identity {
   vendorId: number;
   productName: string;
   firmwareRevision?: number;
-  /** RFC 6733 §8.16: changes on every restart; default = start time in seconds. */
-  originStateId: number;
+  /**
+   * RFC 6733 §8.16: changes on every restart; default = start time in seconds. null: not sent at all (it
+   * MAY be left out of CER, DWR and DWA, §5.3.1, §5.5.1): what the one-shot clients do, so that each run
+   * of `diamkit send` does not look to the server like a CTF that rebooted and lost its sessions.
+   */
+  originStateId: number | null;
 }
 
 export const DEFAULT_IDENTITY: Identity = {
@@ -46,19 +50,26 @@ export function preEncoded(avp: Avp): Avp {
   return { code: avp.code, flags: avp.flags, vendorId: avp.vendorId, data: bytes.subarray(hdr, len) };
 }
 
+/** The Origin-State-Id AVP to send, as a list: empty when the identity sends none. */
+export function originStateAvps(id: IdentityAvps): Avp[] {
+  return id.originStateId ? [id.originStateId] : [];
+}
+
 const RESULT_CODES_KEPT = 64;
 
 /** The identity AVPs of every answer, encoded once. */
 export class IdentityAvps {
   readonly originHost: Avp;
   readonly originRealm: Avp;
-  readonly originStateId: Avp;
+  /** Undefined when the identity has none to send (Identity.originStateId null). */
+  readonly originStateId: Avp | undefined;
   readonly resultSuccess: Avp;
 
   constructor(readonly identity: Identity) {
     this.originHost = preEncoded(utf8Avp(Code.ORIGIN_HOST, identity.originHost));
     this.originRealm = preEncoded(utf8Avp(Code.ORIGIN_REALM, identity.originRealm));
-    this.originStateId = preEncoded(u32Avp(Code.ORIGIN_STATE_ID, identity.originStateId));
+    this.originStateId =
+      identity.originStateId === null ? undefined : preEncoded(u32Avp(Code.ORIGIN_STATE_ID, identity.originStateId));
     this.resultSuccess = preEncoded(u32Avp(Code.RESULT_CODE, 2001));
   }
 

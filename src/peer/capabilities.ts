@@ -138,7 +138,7 @@ export function capabilityAvps(id: IdentityAvps, hostIps: string[], apps: Advert
   for (const ip of hostIps) avps.push({ code: Code.HOST_IP_ADDRESS, flags: AVP_M, vendorId: 0, type: 'Address', value: ip });
   avps.push(u32Avp(Code.VENDOR_ID, id.identity.vendorId));
   avps.push(utf8Avp(Code.PRODUCT_NAME, id.identity.productName, 0));
-  avps.push(id.originStateId);
+  if (id.originStateId) avps.push(id.originStateId);
   for (const v of apps.supportedVendors) avps.push(u32Avp(Code.SUPPORTED_VENDOR_ID, v));
   for (const a of apps.auth) avps.push(u32Avp(Code.AUTH_APPLICATION_ID, a));
   for (const a of apps.acct) avps.push(u32Avp(Code.ACCT_APPLICATION_ID, a));

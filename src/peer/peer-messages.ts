@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import { FLAG_R, type Message } from '../codec/types.js';
 import { Cmd, Code } from '../dictionary/codes.js';
 import { buildAnswer } from '../node/answers.js';
-import { i32Avp, type IdentityAvps } from '../node/identity.js';
+import { i32Avp, originStateAvps, type IdentityAvps } from '../node/identity.js';
 import { capabilityAvps, normaliseAddress, type AdvertisedApplications } from './capabilities.js';
 
 /** Our Host-IP-Address for a connection: its local address, or 127.0.0.1 when the stream has none. */
@@ -56,12 +56,12 @@ export function buildDwr(id: IdentityAvps, endToEndId: number): Message {
     applicationId: 0,
     hopByHopId: 0,
     endToEndId,
-    avps: [id.originHost, id.originRealm, id.originStateId],
+    avps: [id.originHost, id.originRealm, ...originStateAvps(id)],
   };
 }
 
 export function buildDwa(dwr: Message, id: IdentityAvps): Message {
-  return buildAnswer(dwr, id, 2001, { avps: [id.originStateId] });
+  return buildAnswer(dwr, id, 2001, { avps: originStateAvps(id) });
 }
 
 export function buildDpr(id: IdentityAvps, endToEndId: number, cause: number): Message {

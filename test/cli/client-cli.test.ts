@@ -239,6 +239,48 @@ describe('diamkit send', { concurrency: true }, () => {
     );
   });
 
+  test('one session over two runs: no Origin-State-Id by default, so the second run is no CTF restart; --origin-state-id sends one', async () => {
+    // START in one run, STOP in another a second later (Origin-State-Id in seconds would have risen): one
+    // record, no anomaly. With --origin-state-id 5 then 6 the CDF sees a restart between the two runs and
+    // closes the first run's session (accounting-rf.md §5.5).
+    const acr = (sessionId: string, type: string, n: number) =>
+      JSON.stringify({
+        command: 'ACR',
+        avps: [
+          { 'Session-Id': sessionId },
+          { 'Accounting-Record-Type': type },
+          { 'Accounting-Record-Number': n },
+          { 'Acct-Application-Id': 3 },
+        ],
+      });
+    const twoRuns = async (host: string, first: string[], second: string[]) => {
+      const sid = `${host};1;two-runs`;
+      const start = await cli(['send', ...peer(), '--origin-host', host, ...first, '-'], acr(sid, 'START_RECORD', 0));
+      assert.equal(start.code, 0, start.stderr);
+      await new Promise((r) => setTimeout(r, 1100));
+      const stop = await cli(['send', ...peer(), '--origin-host', host, ...second, '-'], acr(sid, 'STOP_RECORD', 1));
+      assert.equal(stop.code, 0, stop.stderr);
+      const store = new SqliteStore({ path: storePath });
+      await store.open();
+      try {
+        return (await store.listCdrs({ sessionId: sid })).map((c) => c.anomalies);
+      } finally {
+        await store.close();
+      }
+    };
+    const [plain, restarted] = await Promise.all([
+      twoRuns('osi-none.cli.test', [], []),
+      twoRuns('osi-set.cli.test', ['--origin-state-id', '5'], ['--origin-state-id', '6']),
+    ]);
+    assert.deepEqual(plain, [[]], 'one record, START to STOP, no anomaly');
+    assert.equal(restarted.length, 2, `the restart closed the first record: ${JSON.stringify(restarted)}`);
+    assert.ok(restarted[0]!.includes('ctfRestarted'), JSON.stringify(restarted));
+    assert.ok(restarted[1]!.includes('aCRStartLost'), JSON.stringify(restarted));
+    const bad = await cli(['send', ...peer(), '--origin-state-id', '-1', '-'], acr('x;1;bad', 'EVENT_RECORD', 0));
+    assert.equal(bad.code, 2);
+    assert.equal(bad.stderr, 'diamkit: --origin-state-id: expected a whole number 0..4294967295, got "-1"\n');
+  });
+
   test('over TLS', async (t: TestContext) => {
     if (!tlsFiles) {
       if (process.env.CI === 'true') assert.fail('openssl is needed to make a test certificate');

@@ -25,7 +25,7 @@ import { FLAG_R, type Message } from '../../codec/types.js';
 import { App, Cmd, Code, DisconnectCause, VENDOR_3GPP } from '../../dictionary/codes.js';
 import { buildAnswer, buildErrorAnswer } from '../../node/answers.js';
 import { EndToEndGenerator } from '../../node/end-to-end.js';
-import { i32Avp, IdentityAvps, DEFAULT_IDENTITY } from '../../node/identity.js';
+import { i32Avp, IdentityAvps, DEFAULT_IDENTITY, originStateAvps } from '../../node/identity.js';
 import {
   capabilityAvps,
   normaliseAddress,
@@ -354,7 +354,7 @@ export class LoadConnection<S> {
     const tw = this.options.watchdogMs ?? 30_000;
     if (this.isOpen && !this.dwrOutstanding && now - this.lastReceived > tw) {
       this.dwrOutstanding = true;
-      this.controlRequest(this.controlMessage(Cmd.DEVICE_WATCHDOG, [this.identity.originStateId])).then(
+      this.controlRequest(this.controlMessage(Cmd.DEVICE_WATCHDOG, originStateAvps(this.identity))).then(
         () => (this.dwrOutstanding = false),
         () => (this.dwrOutstanding = false),
       );
@@ -431,7 +431,7 @@ export class LoadConnection<S> {
     }
     if (req.commandCode === Cmd.DEVICE_WATCHDOG) {
       this.writeControl(
-        encodeMessage(buildAnswer(req, this.identity, 2001, { avps: [this.identity.originStateId] })),
+        encodeMessage(buildAnswer(req, this.identity, 2001, { avps: originStateAvps(this.identity) })),
       );
     } else if (req.commandCode === Cmd.DISCONNECT_PEER) {
       // RFC 6733 §5.4: answer, then the DPR's sender closes; we stop sending at once.
