@@ -44,6 +44,8 @@ export { Peer } from './peer/peer.js';
 export { Watchdog, type WatchdogState } from './peer/watchdog.js';
 export { PEER_STATE_TABLE, transition, type PeerState, type PeerEvent } from './peer/state-machine.js';
 export { channels as diagnosticsChannels } from './peer/diagnostics.js';
+export { errorAnswerChannel, type ErrorAnswerEvent } from './node/error-answers.js';
+export { anomalyChannel, type AnomalyEvent } from './cdf/anomaly-events.js';
 export { DiameterNode, type NodeOptions, type ListenOptions, type PeerTarget } from './node/node.js';
 export type { Application, RequestHandler, RequestContext } from './node/handlers.js';
 export { buildAnswer, buildErrorAnswer } from './node/answers.js';
