@@ -35,6 +35,7 @@ import {
 import { socketErrorReason, type ClientTls } from '../client-tls.js';
 import { ConnectError, connectSocket } from './connect-socket.js';
 import { writeAcr, type CompiledAcr } from './acr-template.js';
+import { ControlRequests } from './control-requests.js';
 import { readResultCode, u32At } from './answer-reader.js';
 
 export interface LoadConnectionOwner<S> {
@@ -79,26 +80,18 @@ export interface LoadConnectionOptions {
 const SLAB_SIZE = 1 << 20;
 /** A slab with less room than this is replaced at the next flush. */
 const SLAB_MIN_ROOM = 64 * 1024;
-const CONTROL_TIMEOUT_MS = 10_000;
 const DPA_WAIT_MS = 2_000;
 
 /** Re-exported: what connect() rejects with (connect-socket.ts). */
 export { ConnectError };
-
-interface ControlPending {
-  resolve: (m: Message) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
-}
 
 export class LoadConnection<S> {
   /** Set once connected (destroy() and finish() may run before). */
   private socket!: net.Socket;
   private readonly framer = new Framer();
   private readonly identity: IdentityAvps;
-  /** Outstanding base-protocol requests (CER, DWR, DPR) by Hop-by-Hop id. */
-  private readonly control = new Map<number, ControlPending>();
-  private controlHbh = 0;
+  /** Outstanding base-protocol requests (CER, DWR, DPR). */
+  private readonly control = new ControlRequests();
   private readonly endToEnd = new EndToEndGenerator();
 
   // The slot table: slot = Hop-by-Hop id & mask; the high bits are a generation, so the answer to a
@@ -381,20 +374,7 @@ export class LoadConnection<S> {
   }
 
   private controlRequest(msg: Message): Promise<Message> {
-    // Control ids count down from the top of the space; ACR ids carry a slot in their low bits and are
-    // matched by command code, so the two never meet.
-    this.controlHbh = (this.controlHbh - 1) >>> 0;
-    msg.hopByHopId = this.controlHbh;
-    msg.endToEndId = this.endToEnd.take();
-    return new Promise<Message>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.control.delete(msg.hopByHopId);
-        reject(new Error(`no answer to command ${msg.commandCode} within ${CONTROL_TIMEOUT_MS} ms`));
-      }, CONTROL_TIMEOUT_MS);
-      timer.unref();
-      this.control.set(msg.hopByHopId, { resolve, reject, timer });
-      this.writeControl(encodeMessage(msg));
-    });
+    return this.control.send(msg, this.endToEnd.take(), (m) => this.writeControl(encodeMessage(m)));
   }
 
   private writeControl(bytes: Buffer): void {
@@ -406,19 +386,7 @@ export class LoadConnection<S> {
   }
 
   private onControlAnswer(f: Buffer): void {
-    const hbh = u32At(f, 12);
-    const p = this.control.get(hbh);
-    if (!p) {
-      this.counts.lateAnswers++;
-      return;
-    }
-    this.control.delete(hbh);
-    clearTimeout(p.timer);
-    try {
-      p.resolve(decodeMessage(f));
-    } catch (e) {
-      p.reject(e as Error);
-    }
+    if (!this.control.answer(f)) this.counts.lateAnswers++;
   }
 
   private onServerRequest(f: Buffer): void {
@@ -487,11 +455,7 @@ export class LoadConnection<S> {
     // The reason goes with it: over TLS, a server refusing our certificate (or having none from us)
     // says so in an alert that arrives after our handshake is done, while the CER waits for its CEA.
     const closed = `connection closed${err ? `: ${socketErrorReason(err)}` : ''}`;
-    for (const [, p] of this.control) {
-      clearTimeout(p.timer);
-      p.reject(new Error(closed));
-    }
-    this.control.clear();
+    this.control.failAll(closed);
     const sock = this.socket as net.Socket | undefined;
     if (sock && !sock.destroyed) sock.destroy();
     // The owner hears of the close first, so nothing it does for a lost request uses this connection.
