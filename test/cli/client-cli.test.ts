@@ -7,7 +7,7 @@
  * Children run side by side: each costs a couple of seconds of start-up on this machine.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,7 @@ import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { SqliteStore } from '../../src/cdf/sqlite-store.js';
+import { HAVE_OPENSSL, TestPki } from '../helpers/test-pki.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'diamkit-client-cli-'));
@@ -63,36 +64,9 @@ const peer = () => ['--peer', `127.0.0.1:${port}`, '--timeout', '30s'];
 
 /** A throwaway certificate for the TLS listener (CN and SAN cdf.test), or undefined without openssl. */
 function makeCert(): { cert: string; key: string } | undefined {
-  const cert = join(tmp, 'cert.pem');
-  const key = join(tmp, 'key.pem');
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=cdf.test',
-        '-addext',
-        'subjectAltName=DNS:cdf.test',
-      ],
-      { stdio: 'ignore' },
-    );
-    return { cert, key };
-  } catch {
-    return undefined;
-  }
+  if (!HAVE_OPENSSL) return undefined;
+  const pem = new TestPki(tmp).selfSigned('cert', 'cdf.test', 'DNS:cdf.test');
+  return { cert: pem.certFile, key: pem.keyFile };
 }
 let tlsFiles: { cert: string; key: string } | undefined;
 

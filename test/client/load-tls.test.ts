@@ -8,13 +8,14 @@
  * TLS flags are checked as `diamkit send` checks them. Skips without openssl, except in CI.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { LoadReport } from '../../src/client/load/report.js';
+import { HAVE_OPENSSL, TestPki } from '../helpers/test-pki.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'diamkit-load-tls-'));
@@ -24,15 +25,8 @@ after(() => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const OPENSSL = hasOpenssl();
+const OPENSSL = HAVE_OPENSSL;
+const pki = new TestPki(tmp);
 
 /** Skips the test without openssl, except in CI, where that is a failure. */
 function needOpenssl(t: TestContext): boolean {
@@ -40,55 +34,6 @@ function needOpenssl(t: TestContext): boolean {
   if (process.env.CI === 'true') assert.fail('openssl is needed to make the test certificates');
   t.skip('openssl not installed (apt-get install openssl): no certificates for TLS; CI runs this');
   return false;
-}
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: tmp, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-/** A self-signed CA: NAME.crt, NAME.key. */
-function makeCa(name: string, cn: string): void {
-  openssl(
-    'req',
-    '-x509',
-    ...EC,
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    '-subj',
-    `/CN=${cn}`,
-  );
-}
-
-/** NAME.crt for `cn` signed by CA `ca`, with `san` as its subjectAltName when given. */
-function makeSigned(name: string, cn: string, ca: string, san?: string): void {
-  openssl('req', ...EC, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
-  const ext: string[] = [];
-  if (san) {
-    writeFileSync(join(tmp, `${name}.ext`), `subjectAltName=${san}\n`);
-    ext.push('-extfile', `${name}.ext`);
-  }
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-    ...ext,
-  );
 }
 
 const file = (name: string) => join(tmp, name);
@@ -199,10 +144,10 @@ describe('diamkit load over TLS', () => {
 
   before(async () => {
     if (!OPENSSL) return;
-    makeCa('ca', 'diamkit load test CA');
-    makeCa('other', 'some other CA');
-    makeSigned('server', 'cdf.test', 'ca', 'DNS:cdf.test');
-    makeSigned('client', 'load.test', 'ca');
+    pki.selfSigned('ca', 'diamkit load test CA');
+    pki.selfSigned('other', 'some other CA');
+    pki.signedBy('server', 'cdf.test', 'ca', 'DNS:cdf.test');
+    pki.signedBy('client', 'load.test', 'ca');
     // Side by side: each costs a couple of seconds of start-up.
     [plain, mutual] = await Promise.all([
       serve([]),

@@ -4,104 +4,34 @@
  * a client whose certificate another CA signed (or that has none) is refused; two nodes connect over TLS.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DiameterNode } from '../../src/node/node.js';
 import { RawPeer, acr, cer, resultCode } from '../helpers/raw-peer.js';
+import { HAVE_OPENSSL, TestPki, type Pem } from '../helpers/test-pki.js';
 import { testNode, until } from './fixture.js';
 
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const OPENSSL = hasOpenssl();
 const skipReason =
-  OPENSSL || process.env.CI === 'true'
+  HAVE_OPENSSL || process.env.CI === 'true'
     ? false
     : 'openssl not installed (apt-get install openssl); CI runs this';
 
-interface Pem {
-  cert: Buffer;
-  key: Buffer;
-}
 const pki: Record<'server' | 'ca1' | 'ca2' | 'client1' | 'client2', Pem> = {} as never;
 let dir = '';
-
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
-/** A self-signed certificate (`openssl req -x509 -newkey rsa:2048 -nodes`). */
-function selfSigned(name: string, cn: string, ext?: string): Pem {
-  const args = [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.crt`,
-    '-subj',
-    `/CN=${cn}`,
-    '-days',
-    '1',
-  ];
-  if (ext) args.push('-addext', ext);
-  openssl(...args);
-  return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
-}
-
-/** A certificate for `cn` signed by the CA `ca`. */
-function signedBy(name: string, cn: string, ca: string): Pem {
-  openssl(
-    'req',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${cn}`,
-  );
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    `${name}.csr`,
-    '-CA',
-    `${ca}.crt`,
-    '-CAkey',
-    `${ca}.key`,
-    '-CAcreateserial',
-    '-out',
-    `${name}.crt`,
-    '-days',
-    '1',
-  );
-  return { cert: readFileSync(join(dir, `${name}.crt`)), key: readFileSync(join(dir, `${name}.key`)) };
-}
 
 const nodes: DiameterNode[] = [];
 
 before(() => {
   if (skipReason) return;
   dir = mkdtempSync(join(tmpdir(), 'diamkit-tls-'));
-  pki.server = selfSigned('server', 'cdf.example.net', 'subjectAltName=DNS:cdf.example.net,IP:127.0.0.1');
-  pki.ca1 = selfSigned('ca1', 'diamkit test CA 1');
-  pki.ca2 = selfSigned('ca2', 'diamkit test CA 2');
-  pki.client1 = signedBy('client1', 'ctf.example.com', 'ca1');
-  pki.client2 = signedBy('client2', 'ctf.example.com', 'ca2');
+  const make = new TestPki(dir);
+  pki.server = make.selfSigned('server', 'cdf.example.net', 'DNS:cdf.example.net,IP:127.0.0.1');
+  pki.ca1 = make.selfSigned('ca1', 'diamkit test CA 1');
+  pki.ca2 = make.selfSigned('ca2', 'diamkit test CA 2');
+  pki.client1 = make.signedBy('client1', 'ctf.example.com', 'ca1');
+  pki.client2 = make.signedBy('client2', 'ctf.example.com', 'ca2');
 });
 
 after(async () => {
