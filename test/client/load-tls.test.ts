@@ -99,12 +99,10 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-  ms: number;
 }
 
 /** Runs a diamkit command to completion; killed after 60 s. */
 function diamkit(args: string[]): Promise<Run> {
-  const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
       cwd: ROOT,
@@ -119,7 +117,7 @@ function diamkit(args: string[]): Promise<Run> {
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
+      resolve({ code, stdout, stderr });
     });
   });
 }
@@ -228,8 +226,9 @@ describe('diamkit load over TLS', () => {
         `^diamkit load: cannot connect to ${at} over TLS: Hostname/IP does not match certificate's altnames: Host: wrong\\.test\\. is not in the cert's altnames: DNS:cdf\\.test\\n$`,
       ),
     );
-    // Far from the 10 s connect timeout: the handshake failure itself ended the run.
-    for (const r of [badCa, badCaWorkers, badName]) assert.ok(r.ms < 8000, `took ${Math.round(r.ms)} ms`);
+    // The handshake failure itself ended the run: had it waited for the 10 s connect timeout, the line
+    // would say "no TLS handshake within 10000 ms". (Not timed: three CLI processes starting under tsx on
+    // a busy machine took 8–10 s, seen while the client tests ran beside them.)
   });
 
   test('a server requiring client certificates: ours (--tls-cert/--tls-key) is taken; without one, refused', async (t) => {
@@ -270,7 +269,6 @@ describe('diamkit load over TLS', () => {
         `^diamkit load: ${peer.replace(/\./g, '\\.')} over TLS: no CEA: connection closed: [^\\n]*certificate required\\n$`,
       ),
     );
-    assert.ok(without.ms < 8000, `took ${Math.round(without.ms)} ms`);
     await stop(s);
     const cdrs = await cdrsOf(s);
     assert.equal(cdrs.length, 10);
